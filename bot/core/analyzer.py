@@ -1,0 +1,234 @@
+"""Turn a question (or a knowledge text) into weighted match tokens.
+
+The steps, in order: normalise and split into words; find the people named
+(names and aliases, with typos forgiven in questions) and put a person token
+``@<id>`` in their place; stem the other words; fold synonym groups (which may
+be phrases) into one group token; drop stop words; in questions, correct words
+the knowledge base has never seen to the closest word it has.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Indel
+
+from .model import KnowledgeBase
+from .text import MAX_QUERY_CHARS, STOPWORDS, normalize, stem, words
+
+__all__ = ["Analysis", "Analyzer", "person_token"]
+
+#: A question word within this rapidfuzz ratio of a known name is read as that name.
+NAME_CUTOFF = 86.0
+#: Edits (insert, delete, substitute, swap two neighbours) forgiven in a word of at least 8 and 4
+#: letters. Under 8 letters the first letter must be right: "mother" is not "other".
+SPELLING_EDITS = ((8, 2), (4, 1))
+#: The credit of a corrected word falls by this much for every edit (under 5 letters, by half).
+EDIT_COST = 0.15
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][^\W\d_]+")
+_MIN_FUZZY_CHARS = 4
+
+
+def person_token(person_id: str) -> str:
+    """The match token that stands for a person wherever they are named."""
+    return "@" + person_id
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Tokens of one text with their credit (1.0, or less for a corrected typo), and the people named."""
+
+    tokens: dict[str, float] = field(default_factory=dict)
+    #: One set a mention: the people an alias may stand for (usually one).
+    people: list[frozenset[str]] = field(default_factory=list)
+    #: Words the knowledge base has never seen and that correct to nothing it has.
+    unknown: list[str] = field(default_factory=list)
+    #: How many spans look like the name of someone the knowledge base does not know:
+    #: two unknown words in a row ("taylor swift"), or a capitalised unknown word.
+    unknown_names: int = 0
+
+    def add(self, token: str, credit: float = 1.0) -> None:
+        """Add a token, keeping the best credit seen for it."""
+        if credit > self.tokens.get(token, 0.0):
+            self.tokens[token] = credit
+
+
+class Analyzer:
+    """Analyses text against one knowledge base's people, synonyms and vocabulary."""
+
+    def __init__(self, kb: KnowledgeBase, vocabulary: Iterable[str] = ()) -> None:
+        self._aliases: dict[tuple[str, ...], set[str]] = {}
+        for person in kb.people.values():
+            for name in person.names:
+                key = tuple(words(normalize(name)))
+                if key:
+                    self._aliases.setdefault(key, set()).add(person.id)
+        self._max_alias = max((len(k) for k in self._aliases), default=1)
+        self._alias_words = {w for key in self._aliases for w in key}
+        self._alias_by_len: dict[int, list[str]] = {}
+        for key in self._aliases:
+            self._alias_by_len.setdefault(len(key), []).append(" ".join(key))
+
+        self._synonyms: dict[tuple[str, ...], str] = {}
+        for group in kb.synonyms:
+            stems = [tuple(stem(w) for w in words(normalize(phrase))) for phrase in group]
+            stems = [s for s in stems if s]
+            if not stems:
+                continue
+            canonical = "_".join(stems[0])
+            for s in stems:
+                # A phrase listed in two groups keeps the first group.
+                self._synonyms.setdefault(s, canonical)
+        self._max_synonym = max((len(k) for k in self._synonyms), default=1)
+
+        vocab = set(vocabulary) | self._alias_words
+        for group in kb.synonyms:
+            for phrase in group:
+                vocab.update(words(normalize(phrase)))
+        self.vocabulary: frozenset[str] = frozenset(vocab)
+        # Stop words are no correction targets: "tall" read as "tell" would vanish from the question.
+        self._vocab_list = sorted(w for w in vocab - STOPWORDS if len(w) >= 3 and not w.isdigit())
+        self._vocab_by_initial: dict[str, list[str]] = {}
+        for w in self._vocab_list:
+            self._vocab_by_initial.setdefault(w[0], []).append(w)
+        self._stops_by_initial: dict[str, list[str]] = {}
+        for w in sorted(STOPWORDS):
+            if len(w) >= 3:
+                self._stops_by_initial.setdefault(w[0], []).append(w)
+        self._corrections: dict[str, tuple[str, float] | None] = {}
+
+    # -- people -------------------------------------------------------------
+
+    def _unknown(self, word: str) -> bool:
+        return word not in self.vocabulary and word not in STOPWORDS and not word.isdigit()
+
+    def _fuzzy_name(self, span: list[str]) -> set[str] | None:
+        """People whose alias is within `NAME_CUTOFF` of a span holding an unknown word."""
+        if not any(self._unknown(w) for w in span):
+            return None
+        if not all(self._unknown(w) or w in self._alias_words for w in span):
+            return None
+        text = " ".join(span)
+        if len(text) < _MIN_FUZZY_CHARS + 1:
+            return None
+        choices = self._alias_by_len.get(len(span))
+        if not choices:
+            return None
+        best = process.extractOne(text, choices, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
+        if best is None:
+            return None
+        return self._aliases[tuple(best[0].split(" "))]
+
+    def _split_people(self, ws: list[str], fuzzy: bool) -> list[str | frozenset[str]]:
+        """Replace the names in a word list by the sets of person ids they stand for."""
+        out: list[str | frozenset[str]] = []
+        i = 0
+        while i < len(ws):
+            for n in range(min(self._max_alias, len(ws) - i), 0, -1):
+                span = ws[i : i + n]
+                ids = self._aliases.get(tuple(span))
+                if ids is None and len(span[-1]) > 3 and span[-1].endswith("s"):
+                    # "kims kids", "kanyes verse": a possessive typed without its apostrophe
+                    ids = self._aliases.get((*span[:-1], span[-1][:-1]))
+                if ids is None and fuzzy:
+                    ids = self._fuzzy_name(span)
+                if ids:
+                    out.append(frozenset(ids))
+                    i += n
+                    break
+            else:
+                out.append(ws[i])
+                i += 1
+        return out
+
+    def people_in(self, text: str, *, fuzzy: bool = True) -> list[frozenset[str]]:
+        """The people a text names, in order, each as the set of ids its alias may mean."""
+        parts = self._split_people(words(normalize(text)), fuzzy)
+        return [p for p in parts if isinstance(p, frozenset)]
+
+    # -- words --------------------------------------------------------------
+
+    def _correct(self, word: str) -> tuple[str, float] | None:
+        """The known word an unknown one is a typo of, with the credit it keeps; None if none."""
+        if word in self._corrections:
+            return self._corrections[word]
+        result: tuple[str, float] | None = None
+        edits = next((n for size, n in SPELLING_EDITS if len(word) >= size), 0)
+        if edits:
+            choices = self._vocab_list if len(word) >= 8 else self._vocab_by_initial.get(word[0], [])
+            best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
+            if best is not None:
+                # A four-letter word is one edit from many others: "live" is not "love".
+                cost = EDIT_COST if len(word) >= 5 else 0.5
+                result = (best[0], 1.0 - cost * best[1])
+        if result is None and len(word) >= 3:
+            # A stop word with a letter missing or extra ("wich", "abut") is that stop word.
+            # Only insertions and deletions: "tall" must not become "tell" and vanish.
+            stops = self._stops_by_initial.get(word[0], [])
+            best = process.extractOne(word, stops, scorer=Indel.distance, score_cutoff=1)
+            if best is not None:
+                result = (best[0], 1.0)
+        if len(self._corrections) > 50_000:
+            self._corrections.clear()
+        self._corrections[word] = result
+        return result
+
+    def analyze(self, text: str, *, query: bool = True) -> Analysis:
+        """Analyse a text; ``query`` turns on typo tolerance for names and words."""
+        result = Analysis()
+        parts = self._split_people(words(normalize(text)), fuzzy=query)
+        # Stem the words between names, then fold synonym phrases within each run.
+        run: list[tuple[str, float, bool]] = []  # (stem, credit, is a stop word)
+
+        def flush() -> None:
+            self._fold(run, result)
+            run.clear()
+
+        previous_unknown = False
+        for part in parts:
+            if isinstance(part, frozenset):
+                flush()
+                result.people.append(part)
+                for pid in part:
+                    result.add(person_token(pid))
+                previous_unknown = False
+                continue
+            credit = 1.0
+            word = part
+            unknown = False
+            if query and self._unknown(word):
+                corrected = self._correct(word)
+                if corrected is not None:
+                    word, credit = corrected
+                elif word.isalpha():
+                    unknown = True
+                    result.unknown.append(word)
+                    if previous_unknown:
+                        result.unknown_names += 1
+            previous_unknown = unknown
+            run.append((stem(word), credit, word in STOPWORDS))
+        flush()
+        if query and result.unknown and not result.unknown_names:
+            capitalised = {m.group(0).casefold() for m in _CAPITALISED.finditer(text[:MAX_QUERY_CHARS])}
+            result.unknown_names = sum(1 for w in result.unknown if w in capitalised)
+        return result
+
+    def _fold(self, run: list[tuple[str, float, bool]], result: Analysis) -> None:
+        """Add a run of stems to the result, synonym phrases first, then the non-stop words."""
+        i = 0
+        while i < len(run):
+            for n in range(min(self._max_synonym, len(run) - i), 0, -1):
+                key = tuple(s for s, _, _ in run[i : i + n])
+                group = self._synonyms.get(key)
+                if group is not None:
+                    result.add(group, min(c for _, c, _ in run[i : i + n]))
+                    i += n
+                    break
+            else:
+                token, credit, is_stop = run[i]
+                if not is_stop:
+                    result.add(token, credit)
+                i += 1

@@ -1,0 +1,75 @@
+"""Text normalisation shared by indexing and querying: words, stems, stop words.
+
+Pure functions with no knowledge of people or synonyms; `bot.core.analyzer`
+builds on them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+__all__ = ["MAX_QUERY_CHARS", "STOPWORDS", "normalize", "stem", "words"]
+
+#: Longer input is cut before matching: no question needs more, and it bounds the work.
+MAX_QUERY_CHARS = 600
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
+_POSSESSIVE = re.compile(r"(?<=\w)'s?\b")
+_WORD = re.compile(r"[^\W_]+")
+
+STOPWORDS = frozenset(
+    """
+    a an the is are was were be been being am do does did doing done have has had having
+    of in on at to for from by with about as into onto over under up down out off
+    and or but if then so than that this these those there here it its itself
+    he him his himself she her hers herself they them their theirs themselves we us our
+    you your yours i me my mine myself
+    what which who whom whose why how where
+    can could would will shall should may might must
+    just also any some all ever very really much many more most
+    tell please know knows s t ll d re ve m o
+    together else someone during seeing other another
+    whats whos wheres hows thats dont doesnt didnt isnt arent wasnt werent cant wont im ive
+    youre theyre hes shes
+    """.split()
+)
+# "know" is a stop word only in "do you know ..." phrasing; synonyms map the
+# content uses ("knew he loved her") to a group token before stop words apply.
+
+
+def normalize(text: str) -> str:
+    """Lower-case, unify apostrophes, drop control characters, and cut to `MAX_QUERY_CHARS`.
+
+    >>> normalize("Kim’s KIDS\\x00?")
+    "kim's kids ?"
+    """
+    text = unicodedata.normalize("NFKC", text[: MAX_QUERY_CHARS * 2])
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    return text.translate(_APOSTROPHES).casefold()[:MAX_QUERY_CHARS]
+
+
+def words(text: str) -> list[str]:
+    """Split normalised text into words, dropping possessive endings and apostrophes.
+
+    >>> words("kim's kids: north & saint")
+    ['kim', 'kids', 'north', 'saint']
+    """
+    text = _POSSESSIVE.sub("", text).replace("'", "")
+    return _WORD.findall(text)
+
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The English Snowball stem of one lower-case word.
+
+    >>> stem("marrying")
+    'marri'
+    """
+    return str(_stemmer.stemWord(word))
