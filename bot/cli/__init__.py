@@ -123,9 +123,11 @@ def cmd_kb_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_discord(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Start the Discord bot (``run``) or sync its slash commands (``sync``)."""
-    from bot.discord_bot.runner import run_from_cli  # noqa: PLC0415 - Discord only when asked for
+    # Imported here so that ask, chat and kb never load discord.py.
+    from bot.discord_bot.runner import run_from_cli
 
-    return run_from_cli(args, out, err)
+    code: int = run_from_cli(args, out, err)
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="celebbot", description="Answers questions about celebrities, citing the source of every answer."
     )
     parser.add_argument(
-        "--knowledge", metavar="PATH", help="knowledge folder or file (default: $CELEBBOT_KNOWLEDGE, else shipped)"
+        "--knowledge",
+        metavar="PATH",
+        help="knowledge folder or file (default: $CELEBBOT_KNOWLEDGE, else the shipped one)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -156,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the Discord bot (token from $DISCORD_TOKEN)")
     run.set_defaults(func=cmd_discord, discord_action="run")
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
-    sync.add_argument("--guild", type=int, help="sync to this guild only (default: $CELEBBOT_DEV_GUILD, else global)")
+    sync.add_argument(
+        "--guild", type=int, help="sync to this guild only (default: $CELEBBOT_DEV_GUILD, else global)"
+    )
     sync.add_argument("--global", dest="sync_global", action="store_true", help="sync globally")
     sync.set_defaults(func=cmd_discord, discord_action="sync")
     return parser

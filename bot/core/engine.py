@@ -95,12 +95,14 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        entries: list[Entry] = [*kb.facts.values(), *kb.quotes.values()]
         vocabulary: set[str] = set()
-        for entry in [*kb.facts.values(), *kb.quotes.values()]:
-            for text in [*_entry_texts(entry)[0], *_entry_texts(entry)[1]]:
+        for entry in entries:
+            phrasings, others = _entry_texts(entry)
+            for text in phrasings + others:
                 vocabulary.update(words(normalize(text)))
         self.analyzer = Analyzer(kb, vocabulary)
-        self._entries: list[_Indexed] = [self._index(e) for e in [*kb.facts.values(), *kb.quotes.values()]]
+        self._entries: list[_Indexed] = [self._index(e) for e in entries]
         df: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
         for i, ix in enumerate(self._entries):
@@ -153,7 +155,10 @@ class Engine:
         if an.people:
             pool: Iterable[int] = range(len(self._entries))
             ids = set.intersection(
-                *({i for pid in group for i in self._postings.get(person_token(pid), ())} for group in an.people)
+                *(
+                    {i for pid in group for i in self._postings.get(person_token(pid), ())}
+                    for group in an.people
+                )
             )
             pool = sorted(ids)
         else:

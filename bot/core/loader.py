@@ -78,7 +78,7 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc]
     """Safe loader whose mappings are `_Map` objects that know their lines."""
 
 
-def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[_Map]:
+def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[_Map]:  # noqa: ANN401 - PyYAML is untyped
     data = _Map()
     data.line = node.start_mark.line + 1
     data.key_lines = {}
@@ -208,7 +208,7 @@ class _Collector:
 
     # -- sections -----------------------------------------------------------
 
-    def read(self, f: str, doc: Any) -> None:
+    def read(self, f: str, doc: object) -> None:
         if doc is None:
             return
         if not isinstance(doc, _Map):
@@ -216,8 +216,12 @@ class _Collector:
             return
         for key, line in doc.get("\0dupes", []):
             self.err(f, line, f"section '{key}' appears twice in this file")
-        readers = {"sources": self._sources, "people": self._people, "facts": self._facts,
-                   "quotes": self._quotes}
+        readers = {
+            "sources": self._sources,
+            "people": self._people,
+            "facts": self._facts,
+            "quotes": self._quotes,
+        }
         for section, items in doc.items():
             if section == "\0dupes":
                 continue
@@ -238,7 +242,7 @@ class _Collector:
                 else:
                     readers[section](f, item)
 
-    def synonym(self, f: str, line: int, item: Any) -> None:
+    def synonym(self, f: str, line: int, item: object) -> None:
         if not isinstance(item, list) or len(item) < 2:
             self.err(f, line, f"each synonym group must be a list of two or more words, not {item!r}")
             return
@@ -289,8 +293,16 @@ class _Collector:
         if fid and questions and answer and sources:
             self.facts.append(
                 Fact(
-                    fid, about, questions, answer, sources, self.text(f, m, "date"), status,
-                    self.text(f, m, "via"), f, m.line,
+                    fid,
+                    about,
+                    questions,
+                    answer,
+                    sources,
+                    self.text(f, m, "date"),
+                    status,
+                    self.text(f, m, "via"),
+                    f,
+                    m.line,
                 )
             )
 
@@ -309,8 +321,17 @@ class _Collector:
         if qid and speaker and text and sources:
             self.quotes.append(
                 Quote(
-                    qid, speaker, text, sources, self.text(f, m, "when"), self.text(f, m, "where"),
-                    about, self.text_list(f, m, "questions"), self.text(f, m, "via"), f, m.line,
+                    qid,
+                    speaker,
+                    text,
+                    sources,
+                    self.text(f, m, "when"),
+                    self.text(f, m, "where"),
+                    about,
+                    self.text_list(f, m, "questions"),
+                    self.text(f, m, "via"),
+                    f,
+                    m.line,
                 )
             )
 
@@ -356,8 +377,13 @@ def parse_files(named_texts: list[tuple[str, str]]) -> KnowledgeBase:
     if col.problems:
         raise KnowledgeError(col.problems)
     return KnowledgeBase.build(
-        col.sources, col.people, col.facts, col.quotes, col.synonyms,
-        digest=digest.hexdigest(), files=tuple(n for n, _ in named_texts),
+        col.sources,
+        col.people,
+        col.facts,
+        col.quotes,
+        col.synonyms,
+        digest=digest.hexdigest(),
+        files=tuple(n for n, _ in named_texts),
     )
 
 

@@ -20,9 +20,7 @@ __all__ = [
 #: Allowed values of a fact's ``status``; anything but "confirmed" is said in the answer.
 STATUSES = ("confirmed", "reported", "rumor")
 
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+_MONTHS = ("January February March April May June July August September October November December").split()
 
 
 def human_date(value: str | None) -> str | None:

@@ -1,0 +1,1 @@
+"""The Discord adapter: a discord.py bot over `bot.core`."""
