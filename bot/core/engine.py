@@ -40,6 +40,8 @@ COVERAGE_AT = 0.70
 SUGGEST_AT = 0.40
 #: Score factor for an entry that names the asked-about people only in passing.
 MENTION_ONLY = 0.7
+#: A question whose best F-score against one phrasing or quote reaches this restates it.
+RESTATED = 0.8
 #: Score factor when the question seems to name someone the knowledge base does not know.
 UNKNOWN_NAME = 0.5
 #: Score factor when the question names nobody known but has a word never seen (maybe a name).
@@ -150,8 +152,8 @@ class Engine:
     def _weight(self, token: str) -> float:
         return self._idf.get(token, self._unknown_idf)
 
-    def _candidates(self, an: Analysis) -> Iterable[tuple[_Indexed, float]]:
-        """Entries allowed to answer, with the score factor the people rule gives each."""
+    def _candidates(self, an: Analysis) -> Iterable[tuple[_Indexed, bool]]:
+        """Entries allowed to answer, each with whether it names the question's people only in passing."""
         if an.people:
             pool: Iterable[int] = range(len(self._entries))
             ids = set.intersection(
@@ -167,12 +169,9 @@ class Engine:
             ix = self._entries[i]
             if not all(group & ix.people for group in an.people):
                 continue
-            if an.people and not any(group & ix.subjects for group in an.people):
-                yield ix, MENTION_ONLY
-            else:
-                yield ix, 1.0
+            yield ix, bool(an.people) and not any(group & ix.subjects for group in an.people)
 
-    def _score(self, an: Analysis, ix: _Indexed, factor: float) -> Match:
+    def _score(self, an: Analysis, ix: _Indexed, mention_only: bool, penalty: float) -> Match:
         q = an.tokens
         total = sum(self._weight(t) for t in q)
         covered = sum(self._weight(t) * c for t, c in q.items() if t in ix.union)
@@ -188,6 +187,11 @@ class Engine:
             fit = (1 + b2) * precision * recall / (b2 * precision + recall)
             if fit > best_fit:
                 best_fit, label = fit, doc.label
+        factor = penalty
+        # A question that nearly restates a phrasing or the quote itself names its people as
+        # part of that text ("a picture of her and Paris Hilton"), not as its topic.
+        if mention_only and best_fit < RESTATED:
+            factor *= MENTION_ONLY
         return Match(ix.entry, factor * (coverage + best_fit) / 2, coverage, label)
 
     def matches(self, question: str, limit: int = 5) -> list[Match]:
@@ -200,7 +204,7 @@ class Engine:
             penalty = UNKNOWN_NAME
         elif an.unknown and not an.people:
             penalty = UNKNOWN_WORD_NO_PERSON
-        scored = [self._score(an, ix, factor * penalty) for ix, factor in self._candidates(an)]
+        scored = [self._score(an, ix, mention_only, penalty) for ix, mention_only in self._candidates(an)]
         scored.sort(key=lambda m: (-m.score, -m.coverage, m.entry.id))
         return scored[:limit]
 
