@@ -60,6 +60,7 @@ class Analyzer:
     """Analyses text against one knowledge base's people, synonyms and vocabulary."""
 
     def __init__(self, kb: KnowledgeBase, vocabulary: Iterable[str] = ()) -> None:
+        """Prepare names and synonyms; ``vocabulary`` is every word the knowledge uses (see `learn`)."""
         self._aliases: dict[tuple[str, ...], set[str]] = {}
         for person in kb.people.values():
             for name in person.names:
@@ -68,6 +69,8 @@ class Analyzer:
                     self._aliases.setdefault(key, set()).add(person.id)
         self._max_alias = max((len(k) for k in self._aliases), default=1)
         self._alias_words = {w for key in self._aliases for w in key}
+        # Only a word that may start a name opens the search for one.
+        self._alias_starts = {key[0] for key in self._aliases}
         self._alias_by_len: dict[int, list[str]] = {}
         for key in self._aliases:
             self._alias_by_len.setdefault(len(key), []).append(" ".join(key))
@@ -83,11 +86,18 @@ class Analyzer:
                 # A phrase listed in two groups keeps the first group.
                 self._synonyms.setdefault(s, canonical)
         self._max_synonym = max((len(k) for k in self._synonyms), default=1)
+        self._synonym_starts = {key[0] for key in self._synonyms if len(key) > 1}
 
         vocab = set(vocabulary) | self._alias_words
         for group in kb.synonyms:
             for phrase in group:
                 vocab.update(words(normalize(phrase)))
+        self._corrections: dict[str, tuple[str, float] | None] = {}
+        self.learn(vocab)
+
+    def learn(self, vocabulary: Iterable[str]) -> None:
+        """Add words to the vocabulary that questions are spell-corrected against."""
+        vocab = set(vocabulary) | set(getattr(self, "vocabulary", ()))
         self.vocabulary: frozenset[str] = frozenset(vocab)
         # Stop words are no correction targets: "tall" read as "tell" would vanish from the question.
         self._vocab_list = sorted(w for w in vocab - STOPWORDS if len(w) >= 3 and not w.isdigit())
@@ -98,7 +108,7 @@ class Analyzer:
         for w in sorted(STOPWORDS):
             if len(w) >= 3:
                 self._stops_by_initial.setdefault(w[0], []).append(w)
-        self._corrections: dict[str, tuple[str, float] | None] = {}
+        self._corrections.clear()
 
     # -- people -------------------------------------------------------------
 
@@ -126,7 +136,17 @@ class Analyzer:
         """Replace the names in a word list by the sets of person ids they stand for."""
         out: list[str | frozenset[str]] = []
         i = 0
+        starts = self._alias_starts
         while i < len(ws):
+            w = ws[i]
+            if not (
+                w in starts
+                or (w.endswith("s") and w[:-1] in starts)
+                or (fuzzy and (w in self._alias_words or self._unknown(w)))
+            ):
+                out.append(w)
+                i += 1
+                continue
             for n in range(min(self._max_alias, len(ws) - i), 0, -1):
                 span = ws[i : i + n]
                 ids = self._aliases.get(tuple(span))
@@ -176,10 +196,16 @@ class Analyzer:
         self._corrections[word] = result
         return result
 
-    def analyze(self, text: str, *, query: bool = True) -> Analysis:
-        """Analyse a text; ``query`` turns on typo tolerance for names and words."""
+    def analyze(self, text: str, *, query: bool = True, seen: set[str] | None = None) -> Analysis:
+        """Analyse a text; ``query`` cuts it to size and forgives typos in names and words.
+
+        ``seen``, when given, collects the words of the text (to build a vocabulary).
+        """
         result = Analysis()
-        parts = self._split_people(words(normalize(text)), fuzzy=query)
+        ws = words(normalize(text, MAX_QUERY_CHARS if query else None))
+        if seen is not None:
+            seen.update(ws)
+        parts = self._split_people(ws, fuzzy=query)
         # Stem the words between names, then fold synonym phrases within each run.
         run: list[tuple[str, float, bool]] = []  # (stem, credit, is a stop word)
 
@@ -219,7 +245,17 @@ class Analyzer:
     def _fold(self, run: list[tuple[str, float, bool]], result: Analysis) -> None:
         """Add a run of stems to the result, synonym phrases first, then the non-stop words."""
         i = 0
+        synonyms, starts = self._synonyms, self._synonym_starts
         while i < len(run):
+            token, credit, is_stop = run[i]
+            if token not in starts:
+                group = synonyms.get((token,))
+                if group is not None:
+                    result.add(group, credit)
+                elif not is_stop:
+                    result.add(token, credit)
+                i += 1
+                continue
             for n in range(min(self._max_synonym, len(run) - i), 0, -1):
                 key = tuple(s for s, _, _ in run[i : i + n])
                 group = self._synonyms.get(key)
@@ -228,7 +264,6 @@ class Analyzer:
                     i += n
                     break
             else:
-                token, credit, is_stop = run[i]
                 if not is_stop:
                     result.add(token, credit)
                 i += 1

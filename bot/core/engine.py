@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from .analyzer import Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
-from .text import normalize, words
+from .text import normalize
 
 __all__ = ["ANSWER_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Match"]
 
@@ -98,13 +98,10 @@ class Engine:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         entries: list[Entry] = [*kb.facts.values(), *kb.quotes.values()]
+        self.analyzer = Analyzer(kb)
         vocabulary: set[str] = set()
-        for entry in entries:
-            phrasings, others = _entry_texts(entry)
-            for text in phrasings + others:
-                vocabulary.update(words(normalize(text)))
-        self.analyzer = Analyzer(kb, vocabulary)
-        self._entries: list[_Indexed] = [self._index(e) for e in entries]
+        self._entries: list[_Indexed] = [self._index(e, vocabulary) for e in entries]
+        self.analyzer.learn(vocabulary)
         df: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
         for i, ix in enumerate(self._entries):
@@ -116,7 +113,7 @@ class Engine:
         # An unknown word weighs as much as the rarest known one.
         self._unknown_idf = math.log(1 + (n - 1 + 0.5) / 1.5) if n > 1 else 1.0
 
-    def _index(self, entry: Entry) -> _Indexed:
+    def _index(self, entry: Entry, vocabulary: set[str]) -> _Indexed:
         phrasings, others = _entry_texts(entry)
         a = self.analyzer
         subjects = set(entry.about)
@@ -126,11 +123,11 @@ class Engine:
         union: set[str] = {person_token(p) for p in subjects}
         people = set(subjects)
         for text in phrasings:
-            an = a.analyze(text, query=False)
+            an = a.analyze(text, query=False, seen=vocabulary)
             docs.append(_Doc(text, frozenset(an.tokens)))
             union.update(an.tokens)
             people.update(p for group in an.people for p in group)
-        an = a.analyze(" ".join(others), query=False)
+        an = a.analyze(" ".join(others), query=False, seen=vocabulary)
         people.update(p for group in an.people for p in group)
         tokens = set(an.tokens)
         if isinstance(entry, Quote):

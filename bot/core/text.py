@@ -37,19 +37,25 @@ STOPWORDS = frozenset(
     youre theyre hes shes
     """.split()
 )
-# "know" is a stop word only in "do you know ..." phrasing; synonyms map the
-# content uses ("knew he loved her") to a group token before stop words apply.
+# Control and invisible format characters (bidi overrides, zero-width marks, lone surrogates).
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
 
 
-def normalize(text: str) -> str:
-    """Lower-case, unify apostrophes, drop control characters, and cut to `MAX_QUERY_CHARS`.
+def normalize(text: str, limit: int | None = MAX_QUERY_CHARS) -> str:
+    """Lower-case, unify apostrophes and Unicode forms, blank out control characters, cut to ``limit``.
 
     >>> normalize("Kim’s KIDS\\x00?")
     "kim's kids ?"
     """
-    text = unicodedata.normalize("NFKC", text[: MAX_QUERY_CHARS * 2])
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
-    return text.translate(_APOSTROPHES).casefold()[:MAX_QUERY_CHARS]
+    if limit is not None:
+        text = text[: limit * 2]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    text = _CONTROL.sub(" ", text).casefold()
+    return text if limit is None else text[:limit]
 
 
 def words(text: str) -> list[str]:
