@@ -20,15 +20,16 @@ How a question is matched:
 
 from __future__ import annotations
 
-import math
+import heapq
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .analyzer import Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
+from .index import Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
-from .text import normalize
+from .text import normalize, paused_gc
 
 __all__ = ["ANSWER_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Match"]
 
@@ -46,32 +47,16 @@ RESTATED = 0.8
 UNKNOWN_NAME = 0.5
 #: Score factor when the question names nobody known but has a word never seen (maybe a name).
 UNKNOWN_WORD_NO_PERSON = 0.8
-_SAY = "say"  # the synonym group token that stands for "said" in quote texts
+_SAY = "say"
+#: Entries fully scored for one question: those explaining most of its weight.
+MAX_CANDIDATES = 300
+#: The F-score's weight of recall for an answer or quote text, of which a question names a part
+#: (a phrasing, which a question should match whole, has 1).
+LONG_BETA = 3.0
+#: Entries whose phrasings autocomplete looks through for a prefix.
+PREFIX_SCAN = 2000  # the synonym group token that stands for "said" in quote texts
 
 _ATTRIBUTION = ("reportedly", "according to", "source", "rumor", "rumour", "report")
-
-
-@dataclass(frozen=True, slots=True)
-class _Doc:
-    """One phrasing, answer or quote text of an entry, as tokens.
-
-    ``beta`` is the F-score's weight of recall: 1 for a phrasing, which a
-    question should match whole; 2 for an answer or quote text, of which a
-    question usually names a part.
-    """
-
-    label: str
-    tokens: frozenset[str]
-    beta: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Indexed:
-    entry: Entry
-    subjects: frozenset[str]
-    people: frozenset[str]
-    union: frozenset[str]
-    docs: tuple[_Doc, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,115 +78,154 @@ def _entry_texts(entry: Entry) -> tuple[list[str], list[str]]:
 
 
 class Engine:
-    """Answers questions from one immutable knowledge base; safe to share between threads."""
+    """Answers questions from one immutable knowledge base; safe to share between threads.
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    Building the index takes a while for a large knowledge base; `bot.core.cache` saves it.
+    """
+
+    def __init__(self, kb: KnowledgeBase, index: Index | None = None) -> None:
         self.kb = kb
-        entries: list[Entry] = [*kb.facts.values(), *kb.quotes.values()]
-        self.analyzer = Analyzer(kb)
-        vocabulary: set[str] = set()
-        self._entries: list[_Indexed] = [self._index(e, vocabulary) for e in entries]
-        self.analyzer.learn(vocabulary)
-        df: dict[str, int] = {}
-        self._postings: dict[str, list[int]] = {}
-        for i, ix in enumerate(self._entries):
-            for token in ix.union:
-                df[token] = df.get(token, 0) + 1
-                self._postings.setdefault(token, []).append(i)
-        n = len(self._entries)
-        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        # An unknown word weighs as much as the rarest known one.
-        self._unknown_idf = math.log(1 + (n - 1 + 0.5) / 1.5) if n > 1 else 1.0
-
-    def _index(self, entry: Entry, vocabulary: set[str]) -> _Indexed:
-        phrasings, others = _entry_texts(entry)
-        a = self.analyzer
-        subjects = set(entry.about)
-        if isinstance(entry, Quote):
-            subjects.add(entry.speaker)
-        docs: list[_Doc] = []
-        union: set[str] = {person_token(p) for p in subjects}
-        people = set(subjects)
-        for text in phrasings:
-            an = a.analyze(text, query=False, seen=vocabulary)
-            docs.append(_Doc(text, frozenset(an.tokens)))
-            union.update(an.tokens)
-            people.update(p for group in an.people for p in group)
-        an = a.analyze(" ".join(others), query=False, seen=vocabulary)
-        people.update(p for group in an.people for p in group)
-        tokens = set(an.tokens)
-        if isinstance(entry, Quote):
-            tokens |= {person_token(entry.speaker), _SAY}
-            label = self.quote_question(entry)
+        self._entries: list[Entry] = [*kb.facts.values(), *kb.quotes.values()]
+        if index is None:
+            with paused_gc():
+                self.analyzer = Analyzer(kb)
+                index = self._build_index()
         else:
-            label = phrasings[0]
-        docs.append(_Doc(label, frozenset(tokens), beta=3.0))
-        union.update(tokens)
-        return _Indexed(entry, frozenset(subjects), frozenset(people), frozenset(union), tuple(docs))
+            if index.entry_ids != [e.id for e in self._entries]:
+                raise ValueError("the index was built from other knowledge")
+            self.analyzer = Analyzer(kb, index.vocabulary)
+        self.index = index
+
+    def _build_index(self) -> Index:
+        builder = IndexBuilder()
+        vocabulary: set[str] = set()
+        analyze = self.analyzer.analyze
+        for entry in self._entries:
+            phrasings, others = _entry_texts(entry)
+            subjects = set(entry.about)
+            if isinstance(entry, Quote):
+                subjects.add(entry.speaker)
+            docs: list[tuple[int, Iterable[str]]] = [
+                (i, analyze(text, query=False, seen=vocabulary).tokens) for i, text in enumerate(phrasings)
+            ]
+            tokens = set(analyze(" ".join(others), query=False, seen=vocabulary).tokens)
+            if isinstance(entry, Quote):
+                tokens |= {person_token(entry.speaker), _SAY}
+            docs.append((-1, tokens))
+            builder.add(entry.id, [person_token(p) for p in subjects], docs)
+        self.analyzer.learn(vocabulary)
+        return builder.build(vocabulary)
 
     def quote_question(self, quote: Quote) -> str:
         """A question that finds this quote, for suggestions of quotes with no phrasings."""
         text = quote.text if len(quote.text) <= 80 else quote.text[:77].rsplit(" ", 1)[0] + "…"
         return f"Who said “{text}”?"
 
+    def _label(self, doc: int, entry: Entry) -> str:
+        """The question a document stands for: its phrasing, or the entry's first one."""
+        phrasing = self.index.doc_phrasing[doc]
+        if phrasing >= 0:
+            return entry.questions[phrasing]
+        if entry.questions:
+            return entry.questions[0]
+        return self.quote_question(entry) if isinstance(entry, Quote) else entry.id
+
     # -- matching -------------------------------------------------------------
 
-    def _weight(self, token: str) -> float:
-        return self._idf.get(token, self._unknown_idf)
+    def _candidates(self, q: dict[int | None, tuple[float, float]], an: Analysis) -> list[tuple[int, bool]]:
+        """Entries allowed to answer, each with whether it names the question's people only in passing.
 
-    def _candidates(self, an: Analysis) -> Iterable[tuple[_Indexed, bool]]:
-        """Entries allowed to answer, each with whether it names the question's people only in passing."""
-        if an.people:
-            pool: Iterable[int] = range(len(self._entries))
-            ids = set.intersection(
-                *(
-                    {i for pid in group for i in self._postings.get(person_token(pid), ())}
-                    for group in an.people
-                )
-            )
-            pool = sorted(ids)
+        Only the `MAX_CANDIDATES` entries explaining most of the question's weight are kept.
+        """
+        ix = self.index
+        allowed: set[int] | None = None
+        groups: list[set[int]] = []
+        for group in an.people:
+            tids = {ix.token_id(person_token(p)) for p in group} - {None}
+            groups.append({t for t in tids if t is not None})
+            holders = {e for t in groups[-1] for e in ix.postings.row(t)}
+            allowed = holders if allowed is None else allowed & holders
+        if allowed is not None and len(allowed) <= MAX_CANDIDATES:
+            pool: Iterable[int] = allowed
         else:
-            pool = sorted({i for t in an.tokens for i in self._postings.get(t, ())})
-        for i in pool:
-            ix = self._entries[i]
-            if not all(group & ix.people for group in an.people):
-                continue
-            yield ix, bool(an.people) and not any(group & ix.subjects for group in an.people)
+            # Accumulate weight over the rarest tokens' postings until the rest could not
+            # lift an entry to answering coverage; keep the best few.
+            gained: dict[int, float] = {}
+            total = sum(w for w, _ in q.values())
+            seen = 0.0
+            for tid, (w, c) in sorted(q.items(), key=lambda kv: -kv[1][0]):
+                if tid is None:
+                    seen += w
+                    continue
+                if seen > total * (1 - SUGGEST_AT) and gained:
+                    break
+                seen += w
+                for e in ix.postings.row(tid):
+                    if allowed is None or e in allowed:
+                        gained[e] = gained.get(e, 0.0) + w * c
+            pool = heapq.nlargest(MAX_CANDIDATES, gained, key=gained.__getitem__)
+        out = []
+        for e in pool:
+            subjects = ix.entry_subjects.row(e)
+            out.append((e, bool(groups) and not any(t in subjects for g in groups for t in g)))
+        return out
 
-    def _score(self, an: Analysis, ix: _Indexed, mention_only: bool, penalty: float) -> Match:
-        q = an.tokens
-        total = sum(self._weight(t) for t in q)
-        covered = sum(self._weight(t) * c for t, c in q.items() if t in ix.union)
-        coverage = covered / total if total else 0.0
-        best_fit, label = 0.0, ix.docs[0].label if ix.docs else ""
-        for doc in ix.docs:
-            hit = sum(self._weight(t) * c for t, c in q.items() if t in doc.tokens)
+    def _score(
+        self,
+        q: dict[int | None, tuple[float, float]],
+        total: float,
+        e: int,
+        mention_only: bool,
+        penalty: float,
+    ) -> Match:
+        ix = self.index
+        held = ix.entry_tokens.row(e)
+        coverage = sum(w * c for t, (w, c) in q.items() if t is not None and t in held) / total
+        best_fit, best_doc = 0.0, ix.entry_docs[e]
+        for d in range(ix.entry_docs[e], ix.entry_docs[e + 1]):
+            tokens = ix.doc_tokens.row(d)
+            hit = sum(w * c for t, (w, c) in q.items() if t is not None and t in tokens)
             if not hit:
                 continue
             recall = hit / total
-            precision = hit / sum(self._weight(t) for t in doc.tokens)
-            b2 = doc.beta * doc.beta
+            precision = min(1.0, hit / ix.doc_weight[d])
+            b2 = 1.0 if ix.doc_phrasing[d] >= 0 else LONG_BETA**2
             fit = (1 + b2) * precision * recall / (b2 * precision + recall)
             if fit > best_fit:
-                best_fit, label = fit, doc.label
+                best_fit, best_doc = fit, d
         factor = penalty
         # A question that nearly restates a phrasing or the quote itself names its people as
         # part of that text ("a picture of her and Paris Hilton"), not as its topic.
         if mention_only and best_fit < RESTATED:
             factor *= MENTION_ONLY
-        return Match(ix.entry, factor * (coverage + best_fit) / 2, coverage, label)
+        entry = self._entries[e]
+        return Match(entry, factor * (coverage + best_fit) / 2, coverage, self._label(best_doc, entry))
 
     def matches(self, question: str, limit: int = 5) -> list[Match]:
         """The best-scoring entries for a question, best first."""
         an = self.analyzer.analyze(question)
         if not an.tokens:
             return []
+        ix = self.index
+        q: dict[int | None, tuple[float, float]] = {}
+        unknown = 0.0
+        for token, credit in an.tokens.items():
+            tid = ix.token_id(token)
+            if tid is None:
+                unknown += ix.unknown_idf
+            else:
+                q[tid] = (ix.idf[tid], credit)
+        if unknown:
+            q[None] = (unknown, 0.0)
+        total = sum(w for w, _ in q.values())
         penalty = 1.0
         if an.unknown_names:
             penalty = UNKNOWN_NAME
         elif an.unknown and not an.people:
             penalty = UNKNOWN_WORD_NO_PERSON
-        scored = [self._score(an, ix, mention_only, penalty) for ix, mention_only in self._candidates(an)]
+        scored = [
+            self._score(q, total, e, mention_only, penalty) for e, mention_only in self._candidates(q, an)
+        ]
         scored.sort(key=lambda m: (-m.score, -m.coverage, m.entry.id))
         return scored[:limit]
 
@@ -262,11 +286,13 @@ class Engine:
                 if m.label not in seen:
                     seen.append(m.label)
         if len(seen) < limit:
+            # Few matches (nothing typed yet, or half a word): phrasings that start with it,
+            # looking at a bounded number so that a keystroke stays cheap at any size.
             prefix = normalize(typed).strip()
-            for ix in self._entries:
-                for doc in ix.docs:
-                    if doc.label not in seen and normalize(doc.label).startswith(prefix):
-                        seen.append(doc.label)
+            for entry in self._entries[:PREFIX_SCAN]:
+                for label in entry.questions or (self._label(-1, entry),):
+                    if label not in seen and normalize(label).startswith(prefix):
+                        seen.append(label)
                     if len(seen) >= limit:
                         return seen
         return seen[:limit]
@@ -300,4 +326,8 @@ class Engine:
 
     def entries_about(self, person_id: str) -> list[Entry]:
         """Facts about a person and quotes they said, for a profile."""
-        return [ix.entry for ix in self._entries if person_id in ix.subjects]
+        return [
+            e
+            for e in self._entries
+            if person_id in e.about or (isinstance(e, Quote) and e.speaker == person_id)
+        ]

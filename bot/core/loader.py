@@ -8,29 +8,29 @@ point at the right place.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from .model import STATUSES, Fact, KnowledgeBase, Person, Quote, Source
+from .text import paused_gc
+from .yamlnodes import LocatedMap, load_located
 
 __all__ = [
     "KnowledgeError",
     "Problem",
     "default_knowledge_path",
+    "knowledge_digest",
     "knowledge_files",
     "load_knowledge",
     "parse_files",
+    "read_knowledge_files",
 ]
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -64,39 +64,7 @@ class KnowledgeError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _Map(dict[str, Any]):
-    """A mapping that remembers the line it starts at and the line of each key."""
-
-    line: int
-    key_lines: dict[str, int]
-
-    def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-class _LineLoader(_BaseLoader):  # type: ignore[misc]
-    """Safe loader whose mappings are `_Map` objects that know their lines."""
-
-
-def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[_Map]:  # noqa: ANN401 - PyYAML is untyped
-    data = _Map()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {}
-    yield data
-    loader.flatten_mapping(node)
-    dupes = []
-    for key_node, _ in node.value:
-        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-        if key in data.key_lines:
-            dupes.append((key, key_node.start_mark.line + 1))
-        data.key_lines.setdefault(key, key_node.start_mark.line + 1)
-    data.update(loader.construct_mapping(node))
-    if dupes:
-        data.key_lines["\0dupes"] = 0
-        data["\0dupes"] = dupes
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Map = LocatedMap
 
 
 def default_knowledge_path() -> Path:
@@ -195,11 +163,9 @@ class _Collector:
     def check_keys(self, f: str, m: _Map, section: str) -> bool:
         required, optional = _KEYS[section]
         ok = True
-        for key, line in m.get("\0dupes", []):
+        for key, line in m.dupes:
             self.err(f, line, f"key '{key}' appears twice in one entry")
         for key in m:
-            if key == "\0dupes":
-                continue
             if key not in required and key not in optional:
                 allowed = ", ".join(sorted(required | optional))
                 self.err(f, m.line_of(key), f"unknown key '{key}' in {section} entry (allowed: {allowed})")
@@ -214,7 +180,7 @@ class _Collector:
         if not isinstance(doc, _Map):
             self.err(f, 1, "the file must be a mapping with keys: " + ", ".join(_SECTIONS))
             return
-        for key, line in doc.get("\0dupes", []):
+        for key, line in doc.dupes:
             self.err(f, line, f"section '{key}' appears twice in this file")
         readers = {
             "sources": self._sources,
@@ -223,8 +189,6 @@ class _Collector:
             "quotes": self._quotes,
         }
         for section, items in doc.items():
-            if section == "\0dupes":
-                continue
             line = doc.line_of(section)
             if section not in _SECTIONS:
                 self.err(f, line, f"unknown section '{section}' (allowed: {', '.join(_SECTIONS)})")
@@ -344,7 +308,7 @@ class _Collector:
 
 def _parse_one(name: str, text: str, col: _Collector) -> None:
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader subclass
+        doc = load_located(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -356,21 +320,22 @@ def _parse_one(name: str, text: str, col: _Collector) -> None:
     col.read(name, doc)
 
 
+def knowledge_digest(named_texts: list[tuple[str, str]]) -> str:
+    """The content hash of knowledge files: their names and texts, in order."""
+    digest = hashlib.sha256()
+    for name, text in named_texts:
+        digest.update(
+            name.encode("utf-8", "surrogatepass") + b"\0" + text.encode("utf-8", "surrogatepass") + b"\0"
+        )
+    return digest.hexdigest()
+
+
 def parse_files(named_texts: list[tuple[str, str]]) -> KnowledgeBase:
     """Build a knowledge base from (file name, YAML text) pairs, or raise `KnowledgeError`."""
     col = _Collector()
-    digest = hashlib.sha256()
-    # The garbage collector scans every new container during a large load and
-    # can more than double its time; the objects made here are not cyclic.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         for name, text in named_texts:
-            digest.update(name.encode() + b"\0" + text.encode("utf-8", "surrogatepass") + b"\0")
             _parse_one(name, text, col)
-    finally:
-        if was_enabled:
-            gc.enable()
     col.check_refs()
     if not col.sources and not col.problems:
         col.err(named_texts[0][0] if named_texts else "<knowledge>", 1, "no sources are defined")
@@ -382,7 +347,7 @@ def parse_files(named_texts: list[tuple[str, str]]) -> KnowledgeBase:
         col.facts,
         col.quotes,
         col.synonyms,
-        digest=digest.hexdigest(),
+        digest=knowledge_digest(named_texts),
         files=tuple(n for n, _ in named_texts),
     )
 
@@ -392,6 +357,11 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
 
     Raises `KnowledgeError` listing every problem, each with ``file:line``.
     """
+    return parse_files(read_knowledge_files(path))
+
+
+def read_knowledge_files(path: str | os.PathLike[str] | None = None) -> list[tuple[str, str]]:
+    """The (file name, text) pairs of the knowledge at ``path``; raises `KnowledgeError` when unreadable."""
     root = Path(path) if path is not None else default_knowledge_path()
     if not root.exists():
         raise KnowledgeError([Problem(str(root), 0, "no such file or folder")])
@@ -407,4 +377,4 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
             problems.append(Problem(str(file), 0, f"cannot read: {exc}"))
     if problems:
         raise KnowledgeError(problems)
-    return parse_files(named)
+    return named

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 __all__ = [
     "STATUSES",
@@ -168,10 +167,10 @@ class KnowledgeBase:
     ) -> KnowledgeBase:
         """Make a knowledge base from lists of records (ids must already be unique)."""
         return cls(
-            sources=MappingProxyType({s.id: s for s in sources}),
-            people=MappingProxyType({p.id: p for p in people}),
-            facts=MappingProxyType({f.id: f for f in facts}),
-            quotes=MappingProxyType({q.id: q for q in quotes}),
+            sources={s.id: s for s in sources},
+            people={p.id: p for p in people},
+            facts={f.id: f for f in facts},
+            quotes={q.id: q for q in quotes},
             synonyms=tuple(synonyms or ()),
             digest=digest,
             files=files,

@@ -6,13 +6,16 @@ builds on them.
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import snowballstemmer
 
-__all__ = ["MAX_QUERY_CHARS", "STOPWORDS", "normalize", "stem", "words"]
+__all__ = ["MAX_QUERY_CHARS", "STOPWORDS", "normalize", "paused_gc", "stem", "words"]
 
 #: Longer input is cut before matching: no question needs more, and it bounds the work.
 MAX_QUERY_CHARS = 600
@@ -71,11 +74,29 @@ def words(text: str) -> list[str]:
 _stemmer = snowballstemmer.stemmer("english")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def stem(word: str) -> str:
-    """The English Snowball stem of one lower-case word.
+    """The English Snowball stem of one lower-case word; words with digits stay as they are.
 
     >>> stem("marrying")
     'marri'
     """
+    if len(word) <= 2 or not word.isalpha():
+        return word
     return str(_stemmer.stemWord(word))
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that form no cycles.
+
+    Each collection scans every container made so far; a large load otherwise spends
+    most of its time there.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -1,0 +1,209 @@
+"""The compiled match index: flat integer arrays that are quick to search, small, and quick to save.
+
+Every match token (stemmed word, synonym group, ``@person``) gets an integer id. Each entry
+(fact or quote) keeps the ids of all its tokens; each of its documents (a phrasing, or its
+answer or quote text) keeps its own; a posting list maps a token to the entries holding it.
+All of these are stored as compressed-sparse-row pairs (offsets, flat values) in
+`array.array`, so a 100,000-fact index is a few dozen arrays rather than millions of
+Python objects, and saving or restoring it is a copy of bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CSR", "Index", "IndexBuilder"]
+
+
+@dataclass(frozen=True, slots=True)
+class CSR:
+    """Rows of unsigned integers: row ``i`` is ``flat[offsets[i]:offsets[i + 1]]``."""
+
+    offsets: array[int]
+    flat: array[int]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Iterable[int]]) -> CSR:
+        """Pack rows of integers."""
+        offsets, flat = array("I", [0]), array("I")
+        for row in rows:
+            flat.extend(row)
+            offsets.append(len(flat))
+        return cls(offsets, flat)
+
+    def row(self, i: int) -> array[int]:
+        """Row ``i`` (a copy; rows are short)."""
+        return self.flat[self.offsets[i] : self.offsets[i + 1]]
+
+    def row_len(self, i: int) -> int:
+        """The length of row ``i``."""
+        return self.offsets[i + 1] - self.offsets[i]
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def dump(self) -> tuple[bytes, bytes]:
+        """The two arrays as bytes."""
+        return self.offsets.tobytes(), self.flat.tobytes()
+
+    @classmethod
+    def load(cls, data: tuple[bytes, bytes]) -> CSR:
+        """Rebuild from `dump`'s bytes."""
+        offsets, flat = array("I"), array("I")
+        offsets.frombytes(data[0])
+        flat.frombytes(data[1])
+        return cls(offsets, flat)
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """The searchable form of a knowledge base's facts and quotes (in the order facts, then quotes)."""
+
+    tokens: list[str]  # token id -> token
+    entry_ids: list[str]  # entry number -> fact or quote id
+    entry_tokens: CSR  # entry -> every token id it holds (sorted)
+    entry_subjects: CSR  # entry -> token ids of the people it is about (or said it)
+    entry_docs: array[int]  # entry -> first document number; entry_docs[e + 1] ends it
+    doc_tokens: CSR  # document -> token ids (sorted)
+    doc_phrasing: array[int]  # document -> index into the entry's questions, or -1: answer or quote text
+    doc_weight: array[float]  # document -> sum of its tokens' weights
+    postings: CSR  # token id -> entry numbers holding it (sorted)
+    idf: array[float]  # token id -> weight
+    unknown_idf: float  # the weight of a token the knowledge never uses
+    vocabulary: list[str]  # every surface word the knowledge uses, for spell correction
+    _ids: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_ids", {t: i for i, t in enumerate(self.tokens)})
+
+    def token_id(self, token: str) -> int | None:
+        """The id of a token, or None for a token the knowledge never uses."""
+        return self._ids.get(token)
+
+    def weight(self, token_id: int | None) -> float:
+        """The weight of a token id (None: unknown)."""
+        return self.unknown_idf if token_id is None else self.idf[token_id]
+
+    def dump(self) -> tuple[Any, ...]:
+        """A tuple of plain values (str, bytes, lists, floats) for `marshal`."""
+        return (
+            self.tokens,
+            self.entry_ids,
+            self.entry_tokens.dump(),
+            self.entry_subjects.dump(),
+            self.entry_docs.tobytes(),
+            self.doc_tokens.dump(),
+            self.doc_phrasing.tobytes(),
+            self.doc_weight.tobytes(),
+            self.postings.dump(),
+            self.idf.tobytes(),
+            self.unknown_idf,
+            self.vocabulary,
+        )
+
+    @classmethod
+    def load(cls, data: Sequence[object]) -> Index:
+        """Rebuild from `dump`'s tuple; raises ValueError or TypeError when it does not fit."""
+        (tokens, entry_ids, et, es, ed, dt, dp, dw, po, idf, unknown_idf, vocabulary) = data
+
+        def arr(code: str, raw: object) -> array[int]:
+            a = array(code)
+            if not isinstance(raw, bytes):
+                raise TypeError("index array is not bytes")
+            a.frombytes(raw)
+            return a
+
+        def farr(raw: object) -> array[float]:
+            a = array("d")
+            if not isinstance(raw, bytes):
+                raise TypeError("index array is not bytes")
+            a.frombytes(raw)
+            return a
+
+        def csr(raw: object) -> CSR:
+            if not (isinstance(raw, tuple) and len(raw) == 2):
+                raise TypeError("index rows are not a pair")
+            return CSR.load(raw)
+
+        if not (isinstance(tokens, list) and isinstance(entry_ids, list) and isinstance(vocabulary, list)):
+            raise TypeError("index lists are not lists")
+        if not isinstance(unknown_idf, float):
+            raise TypeError("index weight is not a float")
+        index = cls(
+            tokens, entry_ids, csr(et), csr(es), arr("I", ed), csr(dt), arr("i", dp), farr(dw),
+            csr(po), farr(idf), unknown_idf, vocabulary,
+        )  # fmt: skip
+        if not (
+            len(index.entry_tokens) == len(index.entry_subjects) == len(index.entry_ids)
+            and len(index.entry_docs) == len(index.entry_ids) + 1
+            and len(index.postings) == len(tokens) == len(index.idf)
+            and len(index.doc_tokens) == len(index.doc_phrasing) == len(index.doc_weight)
+        ):
+            raise ValueError("index arrays disagree in length")
+        return index
+
+
+class IndexBuilder:
+    """Collects entries' tokens, then packs them into an `Index`."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self.tokens: list[str] = []
+        self.entry_ids: list[str] = []
+        self._entry_tokens: list[list[int]] = []
+        self._entry_subjects: list[list[int]] = []
+        self._entry_docs = array("I", [0])
+        self._doc_tokens: list[list[int]] = []
+        self._doc_phrasing = array("i")
+
+    def _id(self, token: str) -> int:
+        tid = self._ids.get(token)
+        if tid is None:
+            tid = self._ids[token] = len(self.tokens)
+            self.tokens.append(token)
+        return tid
+
+    def add(self, entry_id: str, subjects: Iterable[str], docs: Sequence[tuple[int, Iterable[str]]]) -> None:
+        """Add an entry: its subject tokens and its documents as (phrasing index or -1, tokens)."""
+        union: set[int] = set()
+        subject_ids = sorted({self._id(t) for t in subjects})
+        union.update(subject_ids)
+        for phrasing, tokens in docs:
+            ids = sorted({self._id(t) for t in tokens})
+            union.update(ids)
+            self._doc_tokens.append(ids)
+            self._doc_phrasing.append(phrasing)
+        self.entry_ids.append(entry_id)
+        self._entry_tokens.append(sorted(union))
+        self._entry_subjects.append(subject_ids)
+        self._entry_docs.append(len(self._doc_tokens))
+
+    def build(self, vocabulary: Iterable[str]) -> Index:
+        """Pack everything added, with BM25 weights: a token in fewer entries weighs more."""
+        n = len(self.entry_ids)
+        postings: list[list[int]] = [[] for _ in self.tokens]
+        for e, row in enumerate(self._entry_tokens):
+            for tid in row:
+                postings[tid].append(e)
+        idf = array("d", (math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for p in postings))
+        # An unknown word weighs as much as the rarest known one.
+        unknown_idf = math.log(1 + (n - 1 + 0.5) / 1.5) if n > 1 else 1.0
+        doc_weight = array("d", (sum(idf[t] for t in row) for row in self._doc_tokens))
+        return Index(
+            tokens=self.tokens,
+            entry_ids=self.entry_ids,
+            entry_tokens=CSR.from_rows(self._entry_tokens),
+            entry_subjects=CSR.from_rows(self._entry_subjects),
+            entry_docs=self._entry_docs,
+            doc_tokens=CSR.from_rows(self._doc_tokens),
+            doc_phrasing=self._doc_phrasing,
+            doc_weight=doc_weight,
+            postings=CSR.from_rows(postings),
+            idf=idf,
+            unknown_idf=unknown_idf,
+            vocabulary=sorted(vocabulary),
+        )
