@@ -34,14 +34,15 @@ def _items(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_our_paraphrase_set_is_answered_and_every_trap_declined(engine: Engine) -> None:
-    items = _items(DATA / "paraphrases.jsonl")
+@pytest.mark.parametrize("name", ["paraphrases.jsonl", "paraphrases-2.jsonl"])
+def test_our_paraphrase_sets_are_answered_and_every_trap_declined(engine: Engine, name: str) -> None:
+    items = _items(DATA / name)
     misses = [str(i["q"]) for i in items if not _judge(engine, i)]
     traps = [i for i in items if i.get("abstain")]
     wrongly_answered = [str(i["q"]) for i in traps if not _judge(engine, i)]
     assert wrongly_answered == []
     # Paraphrases with words the knowledge has never seen may be missed; guessing may not.
-    assert len(misses) <= 2, misses
+    assert len(misses) <= len(items) // 20, misses
 
 
 def test_public_question_set(engine: Engine) -> None:

@@ -179,9 +179,16 @@ class Analyzer:
         edits = next((n for size, n in SPELLING_EDITS if len(word) >= size), 0)
         if edits:
             choices = self._vocab_list if len(word) >= 8 else self._vocab_by_initial.get(word[0], [])
+            if len(word) < 5:
+                # A four-letter word is one substitution from many others ("live", "love"): only
+                # a letter missing, extra or swapped, or a wrong last letter ("kidz") is a typo here.
+                choices = [
+                    c
+                    for c in choices
+                    if len(c) != len(word) or sorted(c) == sorted(word) or c[:3] == word[:3]
+                ]
             best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
             if best is not None:
-                # A four-letter word is one edit from many others: "live" is not "love".
                 cost = EDIT_COST if len(word) >= 5 else 0.5
                 result = (best[0], 1.0 - cost * best[1])
         if result is None and len(word) >= 3:

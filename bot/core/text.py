@@ -29,13 +29,18 @@ STOPWORDS = frozenset(
     a an the is are was were be been being am do does did doing done have has had having
     of in on at to for from by with about as into onto over under up down out off
     and or but if then so than that this these those there here it its itself
-    he him his himself she her hers herself they them their theirs themselves we us our
-    you your yours i me my mine myself
+    he him his himself she her hers herself they them their theirs themselves we us our ours
+    you your yours i me my mine myself one ones
     what which who whom whose why how where
-    can could would will shall should may might must
-    just also any some all ever very really much many more most
-    tell please know knows s t ll d re ve m o
-    together else someone during seeing other another
+    can could would will shall should may might must need
+    just also any some all ever very really much many more most such quite rather
+    tell please know knows let lets give show find list
+    s t ll d re ve m o
+    together else someone somebody anyone anybody something anything everyone each other another
+    during back through both either neither own same too only well even ago
+    get gets got getting go goes going went gone come comes came make makes made
+    seeing see saw seen look looking thing things stuff kind sort way lot
+    yes no not yeah ok okay hey hi hello oh um uh pls plz thanks thank
     whats whos wheres hows thats dont doesnt didnt isnt arent wasnt werent cant wont im ive
     youre theyre hes shes
     """.split()
