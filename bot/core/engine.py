@@ -28,7 +28,7 @@ from .analyzer import Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
 from .index import Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
-from .text import normalize, paused_gc
+from .text import content_pairs, normalize, paused_gc
 
 __all__ = ["ANSWER_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Match"]
 
@@ -100,6 +100,7 @@ class Engine:
                 raise ValueError("the index was built from other knowledge")
             self.analyzer = Analyzer(kb, index.vocabulary)
         self.index = index
+        self._pairs_cache: dict[str, frozenset[tuple[str, str]]] = {}
 
     def _build_index(self) -> Index:
         builder = IndexBuilder()
@@ -201,6 +202,7 @@ class Engine:
         mention_only: bool,
         penalty: float,
         asked_speaker: frozenset[int] = frozenset(),
+        pairs: frozenset[tuple[str, str]] = frozenset(),
     ) -> Match | None:
         """Score one entry for a question; None when the entry may not answer it at all."""
         ix = self.index
@@ -235,15 +237,15 @@ class Engine:
             if fit > best_fit:
                 best_fit, best_doc = fit, d
         if is_quote:
-            # A quote answers a question that names its speaker, asks for words ("said",
-            # "lyrics", "song"), or repeats enough of them; "Who is Kim dating now?" shares
-            # "boyfriend now" with a lyric but asks none of that.
+            # A quote answers a question that asks for someone's words ("said", "lyrics",
+            # "song") or repeats some of them (three words, or two in a row: "kar dijon");
+            # "Who is Kanye dating now?" shares "boyfriend now" with a lyric, but asks neither.
             assert isinstance(entry, Quote)
             speaker = ix.token_id(person_token(entry.speaker))
             if asked_speaker and speaker not in asked_speaker:
                 return None  # "What did Kim say about Kanye?" is not answered by Kanye's words
             cue = any(ix.tokens[t] in QUOTE_CUES for t, _, _ in known)
-            if not (speaker in q or cue or text_words >= QUOTE_WORDS):
+            if not (cue or text_words >= QUOTE_WORDS or pairs & self._quote_pairs(entry)):
                 return None
         coverage = sum(w * c * (1.0 if t in primary else ANSWER_ONLY) for t, w, c in known if t in anywhere)
         coverage /= total
@@ -253,6 +255,12 @@ class Engine:
         if mention_only and best_fit < RESTATED:
             factor *= MENTION_ONLY
         return Match(entry, factor * (coverage + best_fit) / 2, coverage, self._label(best_doc, entry))
+
+    def _quote_pairs(self, quote: Quote) -> frozenset[tuple[str, str]]:
+        pairs = self._pairs_cache.get(quote.id)
+        if pairs is None:
+            pairs = self._pairs_cache[quote.id] = content_pairs(quote.text, limit=None)
+        return pairs
 
     def _asked_speaker(self, an: Analysis) -> frozenset[int]:
         """The token ids of the person named just before "said"/"song" ("what did Kim say"), if any."""
@@ -296,10 +304,12 @@ class Engine:
         elif an.unknown and not an.people:
             penalty = UNKNOWN_WORD_NO_PERSON
         speaker = self._asked_speaker(an)
+        pairs = content_pairs(question)
         scored = [
             m
             for e, mention_only in self._candidates(q, an, exhaustive)
-            if (m := self._score(q, total, e, mention_only, penalty, speaker)) is not None and m.score > 0
+            if (m := self._score(q, total, e, mention_only, penalty, speaker, pairs)) is not None
+            and m.score > 0
         ]
         scored.sort(key=lambda m: (-m.score, -m.coverage, m.entry.id))
         return scored[:limit]

@@ -7,6 +7,7 @@ builds on them.
 from __future__ import annotations
 
 import gc
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-__all__ = ["MAX_QUERY_CHARS", "STOPWORDS", "normalize", "paused_gc", "stem", "words"]
+__all__ = ["MAX_QUERY_CHARS", "STOPWORDS", "content_pairs", "normalize", "paused_gc", "stem", "words"]
 
 #: Longer input is cut before matching: no question needs more, and it bounds the work.
 MAX_QUERY_CHARS = 600
@@ -41,6 +42,7 @@ STOPWORDS = frozenset(
     get gets got getting go goes going went gone come comes came make makes made
     seeing see saw seen look looking thing things stuff kind sort way lot
     yes no not yeah ok okay hey hi hello oh um uh pls plz thanks thank
+    bot couple duo pair true actually heard hear
     whats whos wheres hows thats dont doesnt didnt isnt arent wasnt werent cant wont im ive
     youre theyre hes shes
     """.split()
@@ -74,6 +76,18 @@ def words(text: str) -> list[str]:
     """
     text = _POSSESSIVE.sub("", text).replace("'", "")
     return _WORD.findall(text)
+
+
+def content_pairs(text: str, limit: int | None = MAX_QUERY_CHARS) -> frozenset[tuple[str, str]]:
+    """Pairs of neighbouring words that are both content words, as written.
+
+    >>> sorted(content_pairs("Have you seen that girl Kim Kar-dijon?"))
+    [('girl', 'kim'), ('kar', 'dijon'), ('kim', 'kar')]
+    """
+    ws = words(normalize(text, limit))
+    return frozenset(
+        (a, b) for a, b in itertools.pairwise(ws) if a not in STOPWORDS and b not in STOPWORDS
+    )
 
 
 _stemmer = snowballstemmer.stemmer("english")
