@@ -3,6 +3,11 @@
 YAML is only ever read with PyYAML's safe loader (the C one where available); a
 small subclass records the line of every mapping and key so that errors can
 point at the right place.
+
+A file named `OVERLAY_NAME` is the bot-owned overlay (edits made from Discord,
+see `bot.core.store`): it is applied after every curated file, whatever its
+position; an entry in it whose id a curated file defines replaces that entry, and
+its ``removed`` section lists ids of curated entries to drop.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
@@ -21,6 +27,7 @@ from .text import paused_gc
 from .yamlnodes import LocatedMap, load_located
 
 __all__ = [
+    "OVERLAY_NAME",
     "KnowledgeError",
     "Problem",
     "default_knowledge_path",
@@ -42,6 +49,10 @@ _KEYS: dict[str, tuple[set[str], set[str]]] = {
     "quotes": ({"id", "speaker", "text", "sources"}, {"when", "where", "about", "questions", "via"}),
 }
 _SECTIONS = (*_KEYS, "synonyms")
+
+#: The file name of the bot-owned overlay in a knowledge folder.
+OVERLAY_NAME = "zz-discord-edits.yaml"
+_REMOVED = "removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +105,17 @@ class _Collector:
         self.quotes: list[Quote] = []
         self.synonyms: list[tuple[str, ...]] = []
         self.ids: dict[str, tuple[str, str, int]] = {}  # id -> (section, file, line)
-        # (kind, id, file, line) references to check once everything is read
-        self.refs: list[tuple[str, str, str, int, str]] = []
+        # (kind, id, file, line, owner, owner's id line) references to check once everything is read
+        self.refs: list[tuple[str, str, str, int, str, int]] = []
+        # Overlay state: whether the file being read is the overlay, the overlay's file names,
+        # curated ids it replaces (-> where), ids it removes, and the (file, id line) of every
+        # curated entry so superseded (whose references no longer count).
+        self.overlay = False
+        self.overlay_files: set[str] = set()
+        self.replaced: dict[str, tuple[str, int]] = {}
+        self.removals: list[tuple[str, str, int]] = []
+        self.removed: set[str] = set()
+        self.dropped: set[tuple[str, int]] = set()
 
     def err(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -154,7 +174,20 @@ class _Collector:
             )
             return None
         if value in self.ids:
-            _, ofile, oline = self.ids[value]
+            osection, ofile, oline = self.ids[value]
+            if self.overlay and ofile not in self.overlay_files and value not in self.replaced:
+                if osection != section:
+                    self.err(
+                        f,
+                        m.line_of("id"),
+                        f"id {value!r} is one of the {osection} (at {ofile}:{oline}); the overlay can "
+                        f"only replace it with an entry of the {osection}",
+                    )
+                    return None
+                self.replaced[value] = (f, m.line_of("id"))
+                self.dropped.add((ofile, oline))
+                return value
+            ofile, oline = self.replaced.get(value, (ofile, oline))
             self.err(f, m.line_of("id"), f"duplicate id {value!r} (first defined at {ofile}:{oline})")
             return None
         self.ids[value] = (section, f, m.line_of("id"))
@@ -190,6 +223,12 @@ class _Collector:
         }
         for section, items in doc.items():
             line = doc.line_of(section)
+            if section == _REMOVED and self.overlay:
+                self.removal(f, line, items)
+                continue
+            if section == _REMOVED:
+                self.err(f, line, f"'{_REMOVED}' is only allowed in the overlay file {OVERLAY_NAME}")
+                continue
             if section not in _SECTIONS:
                 self.err(f, line, f"unknown section '{section}' (allowed: {', '.join(_SECTIONS)})")
                 continue
@@ -205,6 +244,37 @@ class _Collector:
                     self.err(f, line, f"each entry of '{section}' must be a mapping, not {item!r}")
                 else:
                     readers[section](f, item)
+
+    def removal(self, f: str, line: int, items: object) -> None:
+        if items is None:
+            return
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list):
+            self.err(f, line, f"'{_REMOVED}' must be a list of ids")
+            return
+        for item in items:
+            if not isinstance(item, str) or not ID_PATTERN.match(item):
+                self.err(f, line, f"'{_REMOVED}' has an item that is not an id: {item!r}")
+            else:
+                self.removals.append((item, f, line))
+
+    def apply_removals(self) -> None:
+        """Check the overlay's removals against the curated ids and mark those entries dropped."""
+        for rid, f, line in self.removals:
+            if rid in self.removed:
+                self.err(f, line, f"{rid!r} is removed twice")
+            elif rid in self.replaced:
+                rfile, rline = self.replaced[rid]
+                self.err(f, line, f"{rid!r} is both removed and replaced (at {rfile}:{rline})")
+            elif rid not in self.ids:
+                self.err(f, line, f"cannot remove {rid!r}: no curated entry has this id")
+            elif self.ids[rid][1] in self.overlay_files:
+                self.err(f, line, f"cannot remove {rid!r}: the overlay itself adds it; delete that entry")
+            else:
+                _, ofile, oline = self.ids[rid]
+                self.removed.add(rid)
+                self.dropped.add((ofile, oline))
 
     def synonym(self, f: str, line: int, item: object) -> None:
         if not isinstance(item, list) or len(item) < 2:
@@ -239,7 +309,7 @@ class _Collector:
 
     def _refs(self, f: str, m: _Map, key: str, kind: str, ids: tuple[str, ...], owner: str) -> None:
         for ref in ids:
-            self.refs.append((kind, ref, f, m.line_of(key), owner))
+            self.refs.append((kind, ref, f, m.line_of(key), owner, m.line_of("id")))
 
     def _facts(self, f: str, m: _Map) -> None:
         self.check_keys(f, m, "facts")
@@ -301,9 +371,28 @@ class _Collector:
 
     def check_refs(self) -> None:
         known = {"person": {p.id for p in self.people}, "source": {s.id for s in self.sources}}
-        for kind, ref, f, line, owner in self.refs:
-            if ref not in known[kind]:
+        for kind, ref, f, line, owner, id_line in self.refs:
+            if ref not in known[kind] and (f, id_line) not in self.dropped:
                 self.err(f, line, f"{owner} refers to unknown {kind} {ref!r}")
+
+    def settle(self) -> None:
+        """Apply the overlay: drop removed entries, keep each replaced one's overlay version."""
+        if not self.overlay_files:
+            return
+        self.apply_removals()
+        self.sources = _settled(self.sources, self.removed)
+        self.people = _settled(self.people, self.removed)
+        self.facts = _settled(self.facts, self.removed)
+        self.quotes = _settled(self.quotes, self.removed)
+
+
+_R = TypeVar("_R", Source, Person, Fact, Quote)
+
+
+def _settled(records: list[_R], removed: set[str]) -> list[_R]:
+    """Records without the removed ids; a replaced record keeps its place and takes the later value."""
+    by_id = {r.id: r for r in records}
+    return [r for rid, r in by_id.items() if rid not in removed]
 
 
 def _parse_one(name: str, text: str, col: _Collector) -> None:
@@ -330,12 +419,22 @@ def knowledge_digest(named_texts: list[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-def parse_files(named_texts: list[tuple[str, str]]) -> KnowledgeBase:
-    """Build a knowledge base from (file name, YAML text) pairs, or raise `KnowledgeError`."""
+def parse_files(named_texts: list[tuple[str, str]], overlay: str | None = OVERLAY_NAME) -> KnowledgeBase:
+    """Build a knowledge base from (file name, YAML text) pairs, or raise `KnowledgeError`.
+
+    A file whose base name is ``overlay`` is applied last, as the overlay (None: no overlay).
+    """
     col = _Collector()
+    curated = [(n, t) for n, t in named_texts if Path(n).name != overlay]
+    overlays = [(n, t) for n, t in named_texts if Path(n).name == overlay]
     with paused_gc():
-        for name, text in named_texts:
+        for name, text in curated:
             _parse_one(name, text, col)
+        col.overlay = True
+        col.overlay_files.update(n for n, _ in overlays)
+        for name, text in overlays:
+            _parse_one(name, text, col)
+    col.settle()
     col.check_refs()
     if not col.sources and not col.problems:
         col.err(named_texts[0][0] if named_texts else "<knowledge>", 1, "no sources are defined")
