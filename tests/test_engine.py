@@ -170,3 +170,20 @@ def test_find_person_and_quotes(engine: Engine) -> None:
     some = engine.find_quote(rng=random.Random(1))
     assert some is not None and some.id in engine.kb.quotes
     assert {e.id for e in engine.entries_about("kanye-west")} >= {"grammys", "seacrest-my-girl"}
+
+
+def test_a_question_that_names_nobody_is_not_answered_from_one_of_many_people() -> None:
+    text = (
+        "sources: [{id: s, title: T, publisher: P}]\n"
+        "people: [{id: ann, name: Ann Vale}, {id: bo, name: Bo Frost}]\n"
+        "facts:\n"
+        "  - {id: a, about: [ann], questions: [When was Ann Vale born?], answer: In 1990., sources: [s]}\n"
+        "  - {id: b, about: [bo], questions: [When was Bo Frost born?], answer: In 1985., sources: [s]}\n"
+        "  - {id: c, about: [bo], questions: [Which band did Bo Frost found?], answer: The Larks., sources: [s]}\n"
+    )
+    engine = Engine(parse_files([("k.yaml", text)]))
+    declined = engine.ask("When was he born?")
+    assert not declined.answered
+    assert set(declined.suggestions) == {"When was Ann Vale born?", "When was Bo Frost born?"}
+    assert engine.ask("when was bo frost born").entry_id == "b"
+    assert engine.ask("which band did someone found?").entry_id == "c"  # names nobody, but only one fits

@@ -20,6 +20,7 @@ How a question is matched:
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ QUOTE_WORDS = 3
 #: How much a word found only in a fact's answer explains of the question.
 ANSWER_ONLY = 0.6
 #: Entries fully scored for one question: those explaining most of its weight.
-MAX_CANDIDATES = 300
+MAX_CANDIDATES = 100
 #: The F-score's weight of recall for an answer or quote text, of which a question names a part
 #: (a phrasing, which a question should match whole, has 1).
 LONG_BETA = 3.0
@@ -101,6 +102,7 @@ class Engine:
             self.analyzer = Analyzer(kb, index.vocabulary)
         self.index = index
         self._pairs_cache: dict[str, frozenset[tuple[str, str]]] = {}
+        self._position = {entry_id: e for e, entry_id in enumerate(index.entry_ids)}
 
     def _build_index(self) -> Index:
         builder = IndexBuilder()
@@ -161,7 +163,7 @@ class Engine:
             # Candidates hold at least one of the rarest tokens that together outweigh what an
             # answerable entry may lack (an entry with none of them could not reach
             # COVERAGE_AT); every token then adds its weight to the candidates holding it,
-            # and the best few by that weight (with all tied at the cut) are scored in full.
+            # and the best few by that weight are scored in full.
             gained: dict[int, float] = {}
             total = sum(w for w, _ in q.values())
             seen = 0.0
@@ -183,11 +185,10 @@ class Engine:
                         if tid in ix.entry_tokens.row(e):
                             gained[e] += w * c
                 seen += w
-            ranked = sorted(gained, key=gained.__getitem__, reverse=True)
-            if len(ranked) > MAX_CANDIDATES:
-                cut = gained[ranked[MAX_CANDIDATES - 1]] - 1e-9
-                ranked = [e for e in ranked if gained[e] >= cut]
-            pool = ranked
+            # Ties (a person's many facts for "Who is X?") go to the entry with the
+            # lightest document, which fits a short question best.
+            least = ix.entry_min_weight
+            pool = heapq.nlargest(MAX_CANDIDATES, gained, key=lambda e: gained[e] - least[e] * 1e-6)
         out = []
         for e in pool:
             subjects = ix.entry_subjects.row(e)
@@ -283,9 +284,12 @@ class Engine:
         ``exhaustive`` scores every entry the people rule allows instead of the few the
         index picks; the answers are the same (the tests check), only slower.
         """
+        return self._match(question, limit, exhaustive)[0]
+
+    def _match(self, question: str, limit: int, exhaustive: bool = False) -> tuple[list[Match], Analysis]:
         an = self.analyzer.analyze(question)
         if not an.tokens:
-            return []
+            return [], an
         ix = self.index
         q: dict[int | None, tuple[float, float]] = {}
         unknown = 0.0
@@ -312,12 +316,40 @@ class Engine:
             and m.score > 0
         ]
         scored.sort(key=lambda m: (-m.score, -m.coverage, m.entry.id))
-        return scored[:limit]
+        return scored[:limit], an
 
-    def ask(self, question: str) -> Answer:
-        """Answer one question, or decline with up to three suggestions."""
-        top = self.matches(question, limit=4)
-        if top and top[0].score >= ANSWER_AT and top[0].coverage >= COVERAGE_AT:
+    def _ambiguous(self, best: Match, an: Analysis) -> bool:
+        """Whether a question that names nobody fits facts about different people alike.
+
+        "When was he born?" holds only words that every birthday fact holds; answering
+        one of them would be a guess. A question whose words single out one person's
+        facts ("Who founded Skims?") is not ambiguous, nor one whose other fits share a
+        person with the best (Kim's children are also in Kim's profile).
+        """
+        if an.people:
+            return False
+        ix = self.index
+        e = self._position[best.entry.id]
+        held = ix.entry_tokens.row(e)
+        matched = [t for t in (ix.token_id(tok) for tok in an.tokens) if t is not None and t in held]
+        if not matched:
+            return False
+        rows = sorted((ix.postings.row(t) for t in matched), key=len)
+        common = set(rows[0])
+        for row in rows[1:]:
+            common.intersection_update(row)
+        mine = set(ix.entry_subjects.row(e))
+        return any(mine.isdisjoint(ix.entry_subjects.row(other)) for other in common)
+
+    def ask(self, question: str, *, exhaustive: bool = False) -> Answer:
+        """Answer one question, or decline with up to three suggestions (``exhaustive``: see `matches`)."""
+        top, an = self._match(question, 4, exhaustive)
+        if (
+            top
+            and top[0].score >= ANSWER_AT
+            and top[0].coverage >= COVERAGE_AT
+            and not self._ambiguous(top[0], an)
+        ):
             return self.answer_for(top[0].entry, question, top[0].score)
         suggestions = tuple(m.label for m in top if m.score >= SUGGEST_AT)[:3]
         return Answer(

@@ -71,6 +71,7 @@ class Index:
     doc_tokens: CSR  # document -> token ids (sorted)
     doc_phrasing: array[int]  # document -> index into the entry's questions, or -1: answer or quote text
     doc_weight: array[float]  # document -> sum of its tokens' weights
+    entry_min_weight: array[float]  # entry -> the smallest weight of its documents
     postings: CSR  # token id -> entry numbers holding it (sorted)
     idf: array[float]  # token id -> weight
     unknown_idf: float  # the weight of a token the knowledge never uses
@@ -99,6 +100,7 @@ class Index:
             self.doc_tokens.dump(),
             self.doc_phrasing.tobytes(),
             self.doc_weight.tobytes(),
+            self.entry_min_weight.tobytes(),
             self.postings.dump(),
             self.idf.tobytes(),
             self.unknown_idf,
@@ -108,7 +110,7 @@ class Index:
     @classmethod
     def load(cls, data: Sequence[object]) -> Index:
         """Rebuild from `dump`'s tuple; raises ValueError or TypeError when it does not fit."""
-        (tokens, entry_ids, et, es, ed, dt, dp, dw, po, idf, unknown_idf, vocabulary) = data
+        (tokens, entry_ids, et, es, ed, dt, dp, dw, em, po, idf, unknown_idf, vocabulary) = data
 
         def arr(code: str, raw: object) -> array[int]:
             a = array(code)
@@ -135,11 +137,11 @@ class Index:
             raise TypeError("index weight is not a float")
         index = cls(
             tokens, entry_ids, csr(et), csr(es), arr("I", ed), csr(dt), arr("i", dp), farr(dw),
-            csr(po), farr(idf), unknown_idf, vocabulary,
+            farr(em), csr(po), farr(idf), unknown_idf, vocabulary,
         )  # fmt: skip
         if not (
             len(index.entry_tokens) == len(index.entry_subjects) == len(index.entry_ids)
-            and len(index.entry_docs) == len(index.entry_ids) + 1
+            and len(index.entry_docs) == len(index.entry_ids) + 1 == len(index.entry_min_weight) + 1
             and len(index.postings) == len(tokens) == len(index.idf)
             and len(index.doc_tokens) == len(index.doc_phrasing) == len(index.doc_weight)
         ):
@@ -193,6 +195,8 @@ class IndexBuilder:
         # An unknown word weighs as much as the rarest known one.
         unknown_idf = math.log(1 + (n - 1 + 0.5) / 1.5) if n > 1 else 1.0
         doc_weight = array("d", (sum(idf[t] for t in row) for row in self._doc_tokens))
+        docs = self._entry_docs
+        entry_min_weight = array("d", (min(doc_weight[docs[e] : docs[e + 1]], default=0.0) for e in range(n)))
         return Index(
             tokens=self.tokens,
             entry_ids=self.entry_ids,
@@ -202,6 +206,7 @@ class IndexBuilder:
             doc_tokens=CSR.from_rows(self._doc_tokens),
             doc_phrasing=self._doc_phrasing,
             doc_weight=doc_weight,
+            entry_min_weight=entry_min_weight,
             postings=CSR.from_rows(postings),
             idf=idf,
             unknown_idf=unknown_idf,
