@@ -179,7 +179,8 @@ def test_a_question_that_names_nobody_is_not_answered_from_one_of_many_people() 
         "facts:\n"
         "  - {id: a, about: [ann], questions: [When was Ann Vale born?], answer: In 1990., sources: [s]}\n"
         "  - {id: b, about: [bo], questions: [When was Bo Frost born?], answer: In 1985., sources: [s]}\n"
-        "  - {id: c, about: [bo], questions: [Which band did Bo Frost found?], answer: The Larks., sources: [s]}\n"
+        "  - {id: c, about: [bo], questions: [Which band did Bo Frost found?], answer: The Larks.,"
+        " sources: [s]}\n"
     )
     engine = Engine(parse_files([("k.yaml", text)]))
     declined = engine.ask("When was he born?")

@@ -85,9 +85,7 @@ def content_pairs(text: str, limit: int | None = MAX_QUERY_CHARS) -> frozenset[t
     [('girl', 'kim'), ('kar', 'dijon'), ('kim', 'kar')]
     """
     ws = words(normalize(text, limit))
-    return frozenset(
-        (a, b) for a, b in itertools.pairwise(ws) if a not in STOPWORDS and b not in STOPWORDS
-    )
+    return frozenset((a, b) for a, b in itertools.pairwise(ws) if a not in STOPWORDS and b not in STOPWORDS)
 
 
 _stemmer = snowballstemmer.stemmer("english")
