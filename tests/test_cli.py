@@ -97,7 +97,7 @@ def test_knowledge_from_the_environment(
 def test_chat_answers_and_follows_a_suggestion_by_number() -> None:
     from bot.cli import build_parser, cmd_chat
 
-    lines = iter(["What did Ray J say about Kim?", "1", "quit"])
+    lines = iter(["When did Kanye West win his first Grammy?", "1", "quit"])
     out = io.StringIO()
     code = cmd_chat(build_parser().parse_args(["chat"]), out, io.StringIO(), read=lambda _: next(lines))
     text = out.getvalue()

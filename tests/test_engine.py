@@ -34,7 +34,9 @@ def _items(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("name", ["paraphrases.jsonl", "paraphrases-2.jsonl", "paraphrases-3.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["paraphrases.jsonl", "paraphrases-2.jsonl", "paraphrases-3.jsonl", "paraphrases-4.jsonl"]
+)
 def test_our_paraphrase_sets_are_answered_and_every_trap_declined(engine: Engine, name: str) -> None:
     items = _items(DATA / name)
     misses = [str(i["q"]) for i in items if not _judge(engine, i)]
@@ -126,7 +128,7 @@ def test_status_is_added_when_the_answer_does_not_attribute_it() -> None:
 
 
 def test_declines_offer_up_to_three_close_questions(engine: Engine) -> None:
-    answer = engine.ask("What did Ray J say about Kim?")
+    answer = engine.ask("When did Kanye West win his first Grammy?")
     assert not answer.answered
     assert 1 <= len(answer.suggestions) <= 3
     # Each suggestion, asked, is answered: a "did you mean" button always works.

@@ -29,7 +29,7 @@ from .analyzer import Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
 from .index import Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
-from .text import content_pairs, normalize, paused_gc
+from .text import QUESTION_TYPES, content_pairs, normalize, paused_gc, question_type
 
 __all__ = ["ANSWER_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Match"]
 
@@ -39,6 +39,10 @@ ANSWER_AT = 0.70
 COVERAGE_AT = 0.70
 #: Declined questions offer entries scoring at least this as "did you mean".
 SUGGEST_AT = 0.40
+#: Score factor for an entry none of whose phrasings asks what the question asks (who, where, when, why).
+OTHER_KIND = 0.85
+#: Score factor for an entry that is not about the first person a question names.
+FIRST_NOT_SUBJECT = 0.85
 #: Score factor for an entry that names the asked-about people only in passing.
 MENTION_ONLY = 0.7
 #: A question whose best F-score against one phrasing or quote reaches this restates it.
@@ -63,6 +67,20 @@ LONG_BETA = 3.0
 PREFIX_SCAN = 2000  # the synonym group token that stands for "said" in quote texts
 
 _ATTRIBUTION = ("reportedly", "according to", "source", "rumor", "rumour", "report")
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """One analysed question, as the scorer needs it."""
+
+    weights: dict[int | None, tuple[float, float]]  # token id (None: all unknown words) -> (weight, credit)
+    total: float  # the sum of the weights
+    penalty: float  # score factor for names or words the knowledge does not know
+    asked_speaker: frozenset[int]  # person tokens named just before "said"
+    first_named: frozenset[int]  # person tokens of the first name in the question
+    pairs: frozenset[tuple[str, str]]  # neighbouring content words, as written
+    asks_words: bool  # the question says "said", "quote", "interview"...
+    kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +121,7 @@ class Engine:
         self.index = index
         self._pairs_cache: dict[str, frozenset[tuple[str, str]]] = {}
         self._position = {entry_id: e for e, entry_id in enumerate(index.entry_ids)}
+        self._say_id = index.token_id(_SAY)
 
     def _build_index(self) -> Index:
         builder = IndexBuilder()
@@ -120,7 +139,12 @@ class Engine:
             if isinstance(entry, Quote):
                 tokens |= {person_token(entry.speaker), _SAY}
             docs.append((-1, tokens))
-            builder.add(entry.id, [person_token(p) for p in subjects], docs)
+            types = 0
+            for text in phrasings:
+                types |= question_type(text)
+            if isinstance(entry, Quote):
+                types |= QUESTION_TYPES["who"]  # "Who said ...?"
+            builder.add(entry.id, [person_token(p) for p in subjects], docs, types)
         self.analyzer.learn(vocabulary)
         return builder.build(vocabulary)
 
@@ -195,24 +219,17 @@ class Engine:
             out.append((e, bool(groups) and not any(t in subjects for g in groups for t in g)))
         return out
 
-    def _score(
-        self,
-        q: dict[int | None, tuple[float, float]],
-        total: float,
-        e: int,
-        mention_only: bool,
-        penalty: float,
-        asked_speaker: frozenset[int] = frozenset(),
-        pairs: frozenset[tuple[str, str]] = frozenset(),
-    ) -> Match | None:
+    def _score(self, query: _Query, e: int, mention_only: bool) -> Match | None:
         """Score one entry for a question; None when the entry may not answer it at all."""
         ix = self.index
         entry = self._entries[e]
         is_quote = isinstance(entry, Quote)
-        known = [(t, w, c) for t, (w, c) in q.items() if t is not None]
+        total = query.total
+        known = [(t, w, c) for t, (w, c) in query.weights.items() if t is not None]
+        subjects = ix.entry_subjects.row(e)
         # Tokens found in a phrasing, a quote's text, among the subjects or people named explain
         # the question fully; a word found only in a fact's answer, in passing, explains it less.
-        primary = {t for t, _, _ in known if t in ix.entry_subjects.row(e)}
+        primary = {t for t, _, _ in known if t in subjects}
         anywhere: set[int] = set(primary)
         text_words = 0
         best_fit, best_doc = 0.0, ix.entry_docs[e]
@@ -237,24 +254,36 @@ class Engine:
             fit = (1 + b2) * precision * recall / (b2 * precision + recall)
             if fit > best_fit:
                 best_fit, best_doc = fit, d
+        if query.asks_words and not is_quote and self._say_id not in primary:
+            # "What did Paris Hilton say?" asks for her words; a fact whose answer happens to
+            # report someone's words does not give them.
+            return None
         if is_quote:
             # A quote answers a question that asks for someone's words ("said", "lyrics",
             # "song") or repeats some of them (three words, or two in a row: "kar dijon");
             # "Who is Kanye dating now?" shares "boyfriend now" with a lyric, but asks neither.
             assert isinstance(entry, Quote)
             speaker = ix.token_id(person_token(entry.speaker))
-            if asked_speaker and speaker not in asked_speaker:
+            if query.asked_speaker and speaker not in query.asked_speaker:
                 return None  # "What did Kim say about Kanye?" is not answered by Kanye's words
             cue = any(ix.tokens[t] in QUOTE_CUES for t, _, _ in known)
-            if not (cue or text_words >= QUOTE_WORDS or pairs & self._quote_pairs(entry)):
+            if not (cue or text_words >= QUOTE_WORDS or query.pairs & self._quote_pairs(entry)):
                 return None
         coverage = sum(w * c * (1.0 if t in primary else ANSWER_ONLY) for t, w, c in known if t in anywhere)
         coverage /= total
-        factor = penalty
+        factor = query.penalty
+        if query.kind and not query.kind & ix.entry_types[e]:
+            # "Where did they marry?" asks for a place; an entry none of whose phrasings asks
+            # where (how long they were married) likely answers something else.
+            factor *= OTHER_KIND
         # A question that nearly restates a phrasing or the quote itself names its people as
         # part of that text ("a picture of her and Paris Hilton"), not as its topic.
         if mention_only and best_fit < RESTATED:
             factor *= MENTION_ONLY
+        elif query.first_named and query.first_named.isdisjoint(subjects) and best_fit < RESTATED:
+            # A question is mostly about the first person it names: "Who did Kanye date before
+            # Kim?" is not asked of a fact about Kim's husbands.
+            factor *= FIRST_NOT_SUBJECT
         return Match(entry, factor * (coverage + best_fit) / 2, coverage, self._label(best_doc, entry))
 
     def _quote_pairs(self, quote: Quote) -> frozenset[tuple[str, str]]:
@@ -291,29 +320,36 @@ class Engine:
         if not an.tokens:
             return [], an
         ix = self.index
-        q: dict[int | None, tuple[float, float]] = {}
+        weights: dict[int | None, tuple[float, float]] = {}
         unknown = 0.0
         for token, credit in an.tokens.items():
             tid = ix.token_id(token)
             if tid is None:
                 unknown += ix.unknown_idf
             else:
-                q[tid] = (ix.idf[tid], credit)
+                weights[tid] = (ix.idf[tid], credit)
         if unknown:
-            q[None] = (unknown, 0.0)
-        total = sum(w for w, _ in q.values())
+            weights[None] = (unknown, 0.0)
         penalty = 1.0
         if an.unknown_names:
             penalty = UNKNOWN_NAME
         elif an.unknown and not an.people:
             penalty = UNKNOWN_WORD_NO_PERSON
-        speaker = self._asked_speaker(an)
-        pairs = content_pairs(question)
+        first = an.people[0] if an.people else frozenset()
+        query = _Query(
+            weights=weights,
+            total=sum(w for w, _ in weights.values()),
+            penalty=penalty,
+            asked_speaker=self._asked_speaker(an),
+            first_named=frozenset(t for p in first if (t := ix.token_id(person_token(p))) is not None),
+            pairs=content_pairs(question),
+            asks_words=self._say_id is not None and self._say_id in weights,
+            kind=question_type(question),
+        )
         scored = [
             m
-            for e, mention_only in self._candidates(q, an, exhaustive)
-            if (m := self._score(q, total, e, mention_only, penalty, speaker, pairs)) is not None
-            and m.score > 0
+            for e, mention_only in self._candidates(weights, an, exhaustive)
+            if (m := self._score(query, e, mention_only)) is not None and m.score > 0
         ]
         scored.sort(key=lambda m: (-m.score, -m.coverage, m.entry.id))
         return scored[:limit], an

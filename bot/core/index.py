@@ -72,6 +72,7 @@ class Index:
     doc_phrasing: array[int]  # document -> index into the entry's questions, or -1: answer or quote text
     doc_weight: array[float]  # document -> sum of its tokens' weights
     entry_min_weight: array[float]  # entry -> the smallest weight of its documents
+    entry_types: array[int]  # entry -> the question types its phrasings ask (text.QUESTION_TYPES bits)
     postings: CSR  # token id -> entry numbers holding it (sorted)
     idf: array[float]  # token id -> weight
     unknown_idf: float  # the weight of a token the knowledge never uses
@@ -101,6 +102,7 @@ class Index:
             self.doc_phrasing.tobytes(),
             self.doc_weight.tobytes(),
             self.entry_min_weight.tobytes(),
+            self.entry_types.tobytes(),
             self.postings.dump(),
             self.idf.tobytes(),
             self.unknown_idf,
@@ -110,7 +112,7 @@ class Index:
     @classmethod
     def load(cls, data: Sequence[object]) -> Index:
         """Rebuild from `dump`'s tuple; raises ValueError or TypeError when it does not fit."""
-        (tokens, entry_ids, et, es, ed, dt, dp, dw, em, po, idf, unknown_idf, vocabulary) = data
+        (tokens, entry_ids, et, es, ed, dt, dp, dw, em, ety, po, idf, unknown_idf, vocabulary) = data
 
         def arr(code: str, raw: object) -> array[int]:
             a = array(code)
@@ -137,11 +139,12 @@ class Index:
             raise TypeError("index weight is not a float")
         index = cls(
             tokens, entry_ids, csr(et), csr(es), arr("I", ed), csr(dt), arr("i", dp), farr(dw),
-            farr(em), csr(po), farr(idf), unknown_idf, vocabulary,
+            farr(em), arr("B", ety), csr(po), farr(idf), unknown_idf, vocabulary,
         )  # fmt: skip
         if not (
             len(index.entry_tokens) == len(index.entry_subjects) == len(index.entry_ids)
             and len(index.entry_docs) == len(index.entry_ids) + 1 == len(index.entry_min_weight) + 1
+            and len(index.entry_types) == len(index.entry_ids)
             and len(index.postings) == len(tokens) == len(index.idf)
             and len(index.doc_tokens) == len(index.doc_phrasing) == len(index.doc_weight)
         ):
@@ -161,6 +164,7 @@ class IndexBuilder:
         self._entry_docs = array("I", [0])
         self._doc_tokens: list[list[int]] = []
         self._doc_phrasing = array("i")
+        self._entry_types = array("B")
 
     def _id(self, token: str) -> int:
         tid = self._ids.get(token)
@@ -169,8 +173,14 @@ class IndexBuilder:
             self.tokens.append(token)
         return tid
 
-    def add(self, entry_id: str, subjects: Iterable[str], docs: Sequence[tuple[int, Iterable[str]]]) -> None:
-        """Add an entry: its subject tokens and its documents as (phrasing index or -1, tokens)."""
+    def add(
+        self,
+        entry_id: str,
+        subjects: Iterable[str],
+        docs: Sequence[tuple[int, Iterable[str]]],
+        types: int = 0,
+    ) -> None:
+        """Add an entry: its subject tokens, documents as (phrasing index or -1, tokens), question types."""
         union: set[int] = set()
         subject_ids = sorted({self._id(t) for t in subjects})
         union.update(subject_ids)
@@ -183,6 +193,7 @@ class IndexBuilder:
         self._entry_tokens.append(sorted(union))
         self._entry_subjects.append(subject_ids)
         self._entry_docs.append(len(self._doc_tokens))
+        self._entry_types.append(types)
 
     def build(self, vocabulary: Iterable[str]) -> Index:
         """Pack everything added, with BM25 weights: a token in fewer entries weighs more."""
@@ -207,6 +218,7 @@ class IndexBuilder:
             doc_phrasing=self._doc_phrasing,
             doc_weight=doc_weight,
             entry_min_weight=entry_min_weight,
+            entry_types=self._entry_types,
             postings=CSR.from_rows(postings),
             idf=idf,
             unknown_idf=unknown_idf,

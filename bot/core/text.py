@@ -16,7 +16,17 @@ from functools import lru_cache
 
 import snowballstemmer
 
-__all__ = ["MAX_QUERY_CHARS", "STOPWORDS", "content_pairs", "normalize", "paused_gc", "stem", "words"]
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "QUESTION_TYPES",
+    "STOPWORDS",
+    "content_pairs",
+    "normalize",
+    "paused_gc",
+    "question_type",
+    "stem",
+    "words",
+]
 
 #: Longer input is cut before matching: no question needs more, and it bounds the work.
 MAX_QUERY_CHARS = 600
@@ -86,6 +96,30 @@ def content_pairs(text: str, limit: int | None = MAX_QUERY_CHARS) -> frozenset[t
     """
     ws = words(normalize(text, limit))
     return frozenset((a, b) for a, b in itertools.pairwise(ws) if a not in STOPWORDS and b not in STOPWORDS)
+
+
+#: What a question asks for, as bits: a person, a place, a time, a reason.
+QUESTION_TYPES = {"who": 1, "whom": 1, "whose": 1, "where": 2, "when": 4, "why": 8}
+_OPENERS = frozenset({"what", "which", "how", *QUESTION_TYPES})
+
+
+def question_type(text: str) -> int:
+    """The kind of answer a question opens by asking for (`QUESTION_TYPES` bits; 0: not told).
+
+    >>> question_type("Hey, in what year did they meet?") == QUESTION_TYPES["when"]
+    True
+    >>> question_type("song where kanye says he loves kim")
+    0
+    """
+    ws = words(normalize(text))
+    for i, word in enumerate(ws):
+        if word in QUESTION_TYPES:
+            return QUESTION_TYPES[word]
+        if word in ("what", "which") and i + 1 < len(ws) and ws[i + 1] in ("year", "date", "month"):
+            return QUESTION_TYPES["when"]
+        if word in _OPENERS or word not in STOPWORDS:
+            return 0
+    return 0
 
 
 _stemmer = snowballstemmer.stemmer("english")
