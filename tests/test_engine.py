@@ -44,7 +44,7 @@ def test_our_paraphrase_sets_are_answered_and_every_trap_declined(engine: Engine
     wrongly_answered = [str(i["q"]) for i in traps if not _judge(engine, i)]
     assert wrongly_answered == []
     # Paraphrases with words the knowledge has never seen may be missed; guessing may not.
-    assert len(misses) <= len(items) // 10, misses
+    assert len(misses) <= len(items) // 8, misses
 
 
 @pytest.mark.xfail(strict=True, reason="known limits of word matching; see tests/data/known-limits.jsonl")

@@ -280,9 +280,10 @@ class Engine:
         # part of that text ("a picture of her and Paris Hilton"), not as its topic.
         if mention_only and best_fit < RESTATED:
             factor *= MENTION_ONLY
-        elif query.first_named and query.first_named.isdisjoint(subjects) and best_fit < RESTATED:
-            # A question is mostly about the first person it names: "Who did Kanye date before
-            # Kim?" is not asked of a fact about Kim's husbands.
+        elif query.kind and query.first_named.isdisjoint(subjects) and best_fit < RESTATED:
+            # A who/where/when/why question is mostly about the first person it names: "Who did
+            # Kanye date before Kim?" is not asked of a fact about Kim's husbands. (A bare
+            # "Keri Hilson Knock You Down Kanye" tells no such thing.)
             factor *= FIRST_NOT_SUBJECT
         return Match(entry, factor * (coverage + best_fit) / 2, coverage, self._label(best_doc, entry))
 

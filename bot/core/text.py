@@ -52,7 +52,7 @@ STOPWORDS = frozenset(
     get gets got getting go goes going went gone come comes came make makes made
     seeing see saw seen look looking thing things stuff kind sort way lot
     yes no not yeah ok okay hey hi hello oh um uh pls plz thanks thank
-    bot couple duo pair true actually heard hear
+    bot couple duo pair true actually heard hear people
     whats whos wheres hows thats dont doesnt didnt isnt arent wasnt werent cant wont im ive
     youre theyre hes shes
     """.split()
