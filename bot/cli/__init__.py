@@ -1,6 +1,7 @@
 """The ``celebbot`` command line: a thin adapter over `bot.core`.
 
-``ask`` and ``chat`` answer from the knowledge; ``kb check`` validates it;
+``ask`` and ``chat`` answer from the knowledge; ``kb`` checks it, shows and undoes edits
+and lists gaps (`bot.cli.kb`);
 ``run`` and ``sync`` start the Discord bot (imported only when asked for).
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli.kb import add_kb_commands
 from bot.core import Engine, KnowledgeBase, KnowledgeError, default_knowledge_path, load_knowledge
 
 __all__ = ["main"]
@@ -108,19 +110,6 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, read: Callable[
         out.write("bot> " + text.replace("\n", "\n     ") + "\n")
 
 
-def cmd_kb_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Validate knowledge files: 0 when valid, 1 with every problem listed."""
-    path = Path(args.path) if args.path else _knowledge_path(args.knowledge)
-    kb = _load(path, err)
-    if kb is None:
-        return EXIT_INVALID
-    out.write(
-        f"{path}: valid: {len(kb.sources)} sources, {len(kb.people)} people, {len(kb.facts)} facts, "
-        f"{len(kb.quotes)} quotes, {len(kb.synonyms)} synonym groups\n"
-    )
-    return EXIT_OK
-
-
 def cmd_discord(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Start the Discord bot (``run``) or sync its slash commands (``sync``)."""
     # Imported here so that ask, chat and kb never load discord.py.
@@ -153,9 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     kb = sub.add_parser("kb", help="work with the knowledge files")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
-    check = kb_sub.add_parser("check", help="validate the knowledge: exit 0 if valid, 1 with every problem")
-    check.add_argument("path", nargs="?", help="folder or file (default: the knowledge in use)")
-    check.set_defaults(func=cmd_kb_check)
+    add_kb_commands(kb_sub)
 
     run = sub.add_parser("run", help="start the Discord bot (token from $DISCORD_TOKEN)")
     run.set_defaults(func=cmd_discord, discord_action="run")
