@@ -180,7 +180,13 @@ def run_size(
     engine = engines[0]
     log(f"{facts:,} facts: asking {len(mix)} questions")
     figures, _ = _engine_figures(engine, mix, warm_up)
-    result["engine"] = {**phases, **figures, "stall_reloading_ms": round(max(stall_load, stall_build), 2)}
+    result["engine"] = {
+        **phases,
+        **figures,
+        "stall_reloading_ms": round(max(stall_load, stall_build), 2),
+        "stall_loading_ms": round(stall_load, 2),
+        "stall_building_ms": round(stall_build, 2),
+    }
     del engine, engines
     gc.collect()
     if baseline:
@@ -293,14 +299,15 @@ def render(result: dict[str, Any]) -> str:
     else:
         lines.append("Answering")
     lines.append("")
-    head = ["facts", "engine p50 ms", "engine p99 ms", "engine q/s", "engine accuracy"]
+    head = ["facts", "engine p50 ms", "engine p99 ms", "engine max ms", "engine q/s", "engine accuracy"]
     if has_base:
         head += ["baseline p50 ms", "baseline p99 ms", "baseline q/s", "baseline accuracy"]
         head += ["p99 speed-up", "accuracy Δ"]
     rows = []
     for s in sizes:
         e = s["engine"]
-        row = [_f(s["facts"]), _f(e["p50_ms"], 3), _f(e["p99_ms"], 3), _f(e["qps"], 0), _pct(e["accuracy"])]
+        row = [_f(s["facts"]), _f(e["p50_ms"], 3), _f(e["p99_ms"], 3), _f(e["max_ms"], 1)]
+        row += [_f(e["qps"], 0), _pct(e["accuracy"])]
         if has_base:
             b, r = s.get("baseline"), s.get("ratios")
             if b and r:
@@ -370,7 +377,7 @@ def render(result: dict[str, Any]) -> str:
         "",
         "Cold start = load the knowledge from disk, build the engine, answer one question, in a fresh "
         "process (interpreter start and imports excluded); the 2nd start may use what the 1st left in "
-        "CELEBBOT_DATA. Peak RSS = ru_maxrss of that process. Load and Engine() = the same steps in "
+        "CELEBBOT_DATA. Peak RSS = VmHWM of that process. Load and Engine() = the same steps in "
         "the benchmark process, on a worker thread; stalls = worst lateness of a 10 ms asyncio sleep "
         "while the work ran in asyncio.to_thread.",
     ]
