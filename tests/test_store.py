@@ -197,6 +197,8 @@ def test_bad_edits_are_refused(store: KnowledgeStore) -> None:
         store.edit("children", {"answer": None}, user="u")
     with pytest.raises(InvalidEdit, match="nothing to change"):
         store.edit("grammys", {"answer": "Kanye West is a 21-time Grammy winner."}, user="u")
+    with pytest.raises(InvalidEdit, match="nothing to change"):
+        store.edit("grammys", {"status": "confirmed"}, user="u")  # the default status
 
 
 def test_removing_curated_and_added_entries(store: KnowledgeStore, kdir: Path) -> None:

@@ -458,6 +458,8 @@ class KnowledgeStore:
                     merged.pop(key, None)
                 else:
                     merged[key] = value
+            if merged.get("status") == "confirmed":
+                del merged["status"]  # the default, which loaded records leave out too
             merged = {k: merged[k] for k in _ORDER[section] if k in merged}
             _check_fields(section, merged, kb)
             if merged == before:
