@@ -8,10 +8,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core import Engine, load_knowledge
 from bot.core.loader import OVERLAY_NAME, default_knowledge_path
-from bot.core.store import MAX_LONG_TEXT, EditError, InvalidEdit, KnowledgeStore, WriteFailed, clean_text
+from bot.core.store import (
+    MAX_LONG_TEXT,
+    EditError,
+    InvalidEdit,
+    KnowledgeStore,
+    WriteFailed,
+    _dump_overlay,
+    clean_text,
+)
+from bot.core.yamlnodes import load_located
 
 SOURCE = "intouch-2021-01-kim-kanye"
 CURATED = "kim-kanye.yaml"
@@ -328,3 +339,13 @@ def test_a_full_disk_mid_write_leaves_the_old_file_and_no_temporary(kdir: Path, 
 def test_edit_errors_share_a_base_class() -> None:
     assert issubclass(InvalidEdit, EditError) and issubclass(WriteFailed, EditError)
     assert json.dumps(EditError(["a", "b"]).messages) == '["a", "b"]'
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200), st.booleans())
+def test_any_cleaned_text_survives_the_overlay_round_trip(text: str, multiline: bool) -> None:
+    cleaned = clean_text(text, multiline=multiline)
+    doc = load_located(_dump_overlay({"facts": [{"id": "f", "answer": cleaned, "questions": [cleaned]}]}))
+    assert isinstance(doc, dict)
+    (entry,) = doc["facts"]
+    assert entry["answer"] == cleaned and entry["questions"] == [cleaned]

@@ -340,12 +340,6 @@ class _Overlay:
                 return item
         return None
 
-    def section_holding(self, eid: str) -> str | None:
-        for section in ENTRY_SECTIONS:
-            if self.find(section, eid) is not None:
-                return section
-        return None
-
     def state(self, section: str, eid: str) -> dict[str, Any]:
         entry = self.find(section, eid)
         return {"entry": dict(entry) if entry is not None else None, "removed": eid in self.removed()}
@@ -383,7 +377,7 @@ class _Overlay:
 
 @dataclass
 class _Draft:
-    """One edit being prepared: the overlay after it, the changes made, and the audit summary."""
+    """One edit being prepared: what it is, the changes made to the overlay, and the audit summary."""
 
     action: str
     entry_id: str
