@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -349,3 +350,28 @@ def test_any_cleaned_text_survives_the_overlay_round_trip(text: str, multiline: 
     assert isinstance(doc, dict)
     (entry,) = doc["facts"]
     assert entry["answer"] == cleaned and entry["questions"] == [cleaned]
+
+
+def test_read_only_curated_files_do_not_matter_the_bot_never_writes_them(
+    store: KnowledgeStore, kdir: Path
+) -> None:
+    curated = kdir / CURATED
+    curated.chmod(0o444)
+    try:
+        result = store.edit("children", {"answer": "Four."}, user="u")
+    finally:
+        curated.chmod(0o644)
+    assert result.kb.facts["children"].answer == "Four."
+
+
+@pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES])
+def test_a_read_only_folder_or_file_system_is_a_clear_error(kdir: Path, tmp_path: Path, code: int) -> None:
+    def refuse(step: str) -> None:
+        if step == "create":
+            raise OSError(code, os.strerror(code))
+
+    before = snapshot(kdir)
+    with pytest.raises(WriteFailed, match=f"could not write .*{OVERLAY_NAME}: .*; nothing was changed"):
+        KnowledgeStore(kdir, tmp_path / "data", fault=refuse).add_fact(fact(), user="u")
+    assert {k: v for k, v in snapshot(kdir).items() if not k.endswith(".lock")} == before
+    assert not (tmp_path / "data" / "audit.jsonl").exists()
