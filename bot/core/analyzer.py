@@ -46,6 +46,8 @@ class Analysis:
     people: list[frozenset[str]] = field(default_factory=list)
     #: Words the knowledge base has never seen and that correct to nothing it has.
     unknown: list[str] = field(default_factory=list)
+    #: People named side by side ("Kim and Kanye", "Kim, Kanye"): each set is asked about together.
+    together: list[frozenset[str]] = field(default_factory=list)
     #: How many spans look like the name of someone the knowledge base does not know:
     #: two unknown words in a row ("taylor swift"), or a capitalised unknown word.
     unknown_names: int = 0
@@ -221,14 +223,25 @@ class Analyzer:
             run.clear()
 
         previous_unknown = False
+        joined: set[str] = set()  # the people named side by side so far
+        joinable = False  # only "and" since the last name
         for part in parts:
             if isinstance(part, frozenset):
                 flush()
                 result.people.append(part)
                 for pid in part:
                     result.add(person_token(pid))
+                joined = joined | part if joinable else set(part)
+                if joinable:
+                    if result.together and len(joined) > len(part) and result.together[-1] <= joined:
+                        result.together[-1] = frozenset(joined)
+                    else:
+                        result.together.append(frozenset(joined))
+                joinable = True
                 previous_unknown = False
                 continue
+            if part != "and":
+                joinable = False
             credit = 1.0
             word = part
             unknown = False

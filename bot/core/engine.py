@@ -78,6 +78,7 @@ class _Query:
     penalty: float  # score factor for names or words the knowledge does not know
     asked_speaker: frozenset[int]  # person tokens named just before "said"
     first_named: frozenset[int]  # person tokens of the first name in the question
+    together: tuple[frozenset[int], ...]  # person tokens named side by side ("Kim and Kanye")
     pairs: frozenset[tuple[str, str]]  # neighbouring content words, as written
     asks_words: bool  # the question says "said", "quote", "interview"...
     kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
@@ -278,7 +279,10 @@ class Engine:
             factor *= OTHER_KIND
         # A question that nearly restates a phrasing or the quote itself names its people as
         # part of that text ("a picture of her and Paris Hilton"), not as its topic.
-        if mention_only and best_fit < RESTATED:
+        together_apart = any(not group <= set(subjects) for group in query.together)
+        if (mention_only or together_apart) and best_fit < RESTATED:
+            # "When did Kim and Ray J meet?" asks about both; a fact about Kim and Kanye that
+            # mentions Ray J in passing does not answer it.
             factor *= MENTION_ONLY
         elif query.kind and query.first_named.isdisjoint(subjects) and best_fit < RESTATED:
             # A who/where/when/why question is mostly about the first person it names: "Who did
@@ -343,6 +347,13 @@ class Engine:
             penalty=penalty,
             asked_speaker=self._asked_speaker(an),
             first_named=frozenset(t for p in first if (t := ix.token_id(person_token(p))) is not None),
+            # Only a group that opens the question is its topic: in "what song mentions Kim
+            # and Kris" they are what the song names, not who the question is about.
+            together=tuple(
+                frozenset(t for p in group if (t := ix.token_id(person_token(p))) is not None)
+                for group in an.together
+                if first <= group
+            ),
             pairs=content_pairs(question),
             asks_words=self._say_id is not None and self._say_id in weights,
             kind=question_type(question),
