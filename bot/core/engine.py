@@ -78,6 +78,7 @@ class _Query:
     penalty: float  # score factor for names or words the knowledge does not know
     asked_speaker: frozenset[int]  # person tokens named just before "said"
     first_named: frozenset[int]  # person tokens of the first name in the question
+    named: frozenset[int]  # person tokens of everyone the question names
     together: tuple[frozenset[int], ...]  # person tokens named side by side ("Kim and Kanye")
     pairs: frozenset[tuple[str, str]]  # neighbouring content words, as written
     asks_words: bool  # the question says "said", "quote", "interview"...
@@ -277,14 +278,19 @@ class Engine:
             # "Where did they marry?" asks for a place; an entry none of whose phrasings asks
             # where (how long they were married) likely answers something else.
             factor *= OTHER_KIND
-        # A question that nearly restates a phrasing or the quote itself names its people as
-        # part of that text ("a picture of her and Paris Hilton"), not as its topic.
+        # A question that nearly restates a phrasing or the quote itself, people included,
+        # names them as part of that text ("a picture of her and Paris Hilton"), not as its topic.
+        restated = (
+            best_fit >= RESTATED
+            and (is_quote or ix.doc_phrasing[best_doc] >= 0)
+            and (query.named - set(subjects)) <= set(ix.doc_tokens.row(best_doc))
+        )
         together_apart = any(not group <= set(subjects) for group in query.together)
-        if (mention_only or together_apart) and best_fit < RESTATED:
+        if (mention_only or together_apart) and not restated:
             # "When did Kim and Ray J meet?" asks about both; a fact about Kim and Kanye that
             # mentions Ray J in passing does not answer it.
             factor *= MENTION_ONLY
-        elif query.kind and query.first_named.isdisjoint(subjects) and best_fit < RESTATED:
+        elif query.kind and query.first_named.isdisjoint(subjects) and not restated:
             # A who/where/when/why question is mostly about the first person it names: "Who did
             # Kanye date before Kim?" is not asked of a fact about Kim's husbands. (A bare
             # "Keri Hilson Knock You Down Kanye" tells no such thing.)
@@ -347,6 +353,9 @@ class Engine:
             penalty=penalty,
             asked_speaker=self._asked_speaker(an),
             first_named=frozenset(t for p in first if (t := ix.token_id(person_token(p))) is not None),
+            named=frozenset(
+                t for group in an.people for p in group if (t := ix.token_id(person_token(p))) is not None
+            ),
             # Only a group that opens the question is its topic: in "what song mentions Kim
             # and Kris" they are what the song names, not who the question is about.
             together=tuple(
