@@ -7,15 +7,24 @@ How a question is matched:
    is what the entry is *about* (its subjects; a quote's speaker). A question
    about someone the knowledge base only mentions in passing ("Who is Ray J
    dating now?") is therefore not answered from a fact about somebody else.
-2. Each remaining entry is scored with term weights (BM25's inverse document
+2. The index (`bot.core.index`) picks the entries that hold the question's
+   rarest words; each is scored with term weights (BM25's inverse document
    frequency, so a word found in few entries counts for more, and an unknown
    word costs as much as the rarest known one):
    *coverage* is the share of the question's weight the entry explains
-   anywhere (phrasings, answer, quote text); *fit* is the best F-score of the
-   question against one of its phrasings (or the quote's text).
-   The score is their mean, so 1.0 is a question that is exactly a phrasing.
-3. Answer when the score and the coverage clear their thresholds; else decline
-   and offer up to three close questions.
+   (a word found only in a fact's answer explains less than one in a phrasing);
+   *fit* is the best F-score of the question against one of its phrasings, its
+   answer or its quote. The score is their mean, so 1.0 is a question that is
+   exactly a phrasing.
+3. Some questions fit an entry's words but not what it is about; the score is
+   then lowered: a name the knowledge does not know ("Taylor Swift"); a
+   who/where/when/why the entry's phrasings never ask; a first-named person, or
+   people named together ("Kim and Ray J"), the entry is not about. A quote
+   answers only a question that asks for words ("said", "lyrics") or repeats
+   some, and never one asking for someone else's words ("What did Kim say?").
+4. Answer when the score and the coverage clear their thresholds and the
+   answer is not one of many people's alike ("When was he born?"); else
+   decline and offer up to three close questions.
 """
 
 from __future__ import annotations
