@@ -11,6 +11,7 @@ import pytest
 
 from bot.core import Engine, KnowledgeError, Problem, load_knowledge
 from bot.core.reload import Reloader, signature
+from bot.core.store import KnowledgeStore
 
 BASE = """\
 sources: [{id: s, title: T, publisher: P}]
@@ -171,3 +172,12 @@ async def test_watch_notices_a_change_and_survives_a_failing_callback(kdir: Path
             await task
     assert calls == ["reload", "reload"]
     assert not reloader.engine.ask("What pet does Jane have?").answered
+
+
+async def test_an_edit_through_the_store_answers_after_the_next_check(kdir: Path, tmp_path: Path) -> None:
+    reloader = Reloader(kdir)
+    store = KnowledgeStore(kdir, tmp_path / "data")
+    fields = {"about": "jane", "questions": "What pet does Jane have?", "answer": "A cat.", "sources": "s"}
+    await asyncio.to_thread(store.add_fact, fields, user="u")
+    assert (await reloader.check()).status == "reloaded"
+    assert reloader.engine.ask("What pet does Jane have?").text == "A cat."
