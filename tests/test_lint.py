@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.core import Engine, load_knowledge
-from bot.core.lint import LintWarning, lint
+from bot.core.lint import LintWarning, check_knowledge, lint
 from bot.core.loader import parse_files, read_knowledge_files
 from bot.core.locate import locate_ids
 
@@ -105,3 +107,19 @@ def test_shipped_knowledge_cites_every_source_and_uses_every_person() -> None:
     named = read_knowledge_files()
     warnings = lint(load_knowledge(), locations=locate_ids(named))
     assert not by_kind(warnings, "uncited-source") and not by_kind(warnings, "person-without-facts")
+
+
+def test_check_knowledge_reports_problems_or_warnings(tmp_path: Path) -> None:
+    (tmp_path / "k.yaml").write_text(KNOWLEDGE, encoding="utf-8")
+    report = check_knowledge(tmp_path, collisions=False)
+    assert report.valid and report.problems == ()
+    assert {w.kind for w in report.warnings} == {"same-phrasing", "uncited-source", "person-without-facts"}
+    assert "collision" in {w.kind for w in check_knowledge(tmp_path).warnings}
+    (tmp_path / "k.yaml").write_text(
+        KNOWLEDGE.replace("sources: [s1]", "sources: [nope]", 1), encoding="utf-8"
+    )
+    broken = check_knowledge(tmp_path)
+    assert not broken.valid and broken.warnings == ()
+    assert [str(p) for p in broken.problems] == [
+        f"{tmp_path / 'k.yaml'}:20: fact 'sing' refers to unknown source 'nope'"
+    ]

@@ -16,9 +16,8 @@ from typing import Any, TextIO
 
 from bot.core import Engine, KnowledgeError, default_knowledge_path
 from bot.core.feedback import Feedback
-from bot.core.lint import lint
+from bot.core.lint import check_knowledge
 from bot.core.loader import parse_files, read_knowledge_files
-from bot.core.locate import locate_ids
 from bot.core.store import EditError, KnowledgeStore
 
 __all__ = ["add_kb_commands", "cmd_check", "cmd_gaps", "cmd_history", "cmd_undo"]
@@ -46,21 +45,20 @@ def _print_problems(path: Path, exc: KnowledgeError, err: TextIO) -> None:
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Validate the knowledge (1 with every problem) and print lint warnings (still 0)."""
     path = Path(args.path) if args.path else knowledge_path(args.knowledge)
-    try:
-        named = read_knowledge_files(path)
-        kb = parse_files(named)
-    except KnowledgeError as exc:
-        _print_problems(path, exc, err)
+    report = check_knowledge(path, collisions=not args.quick)
+    if report.kb is None:
+        _print_problems(path, KnowledgeError(list(report.problems)), err)
         return EXIT_INVALID
+    kb = report.kb
     out.write(
         f"{path}: valid: {len(kb.sources)} sources, {len(kb.people)} people, {len(kb.facts)} facts, "
         f"{len(kb.quotes)} quotes, {len(kb.synonyms)} synonym groups\n"
     )
-    warnings = lint(kb, None if args.quick else Engine(kb), locations=locate_ids(named))
-    for warning in warnings:
+    for warning in report.warnings:
         out.write(f"{warning}\n")
-    if warnings:
-        out.write(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}\n")
+    if report.warnings:
+        count = len(report.warnings)
+        out.write(f"{count} warning{'s' if count != 1 else ''}\n")
     return EXIT_OK
 
 

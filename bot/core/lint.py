@@ -5,16 +5,18 @@ Unlike validation problems, warnings never stop the knowledge from being used.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .engine import Engine
 from .feedback import normalize_question
-from .locate import Location
+from .loader import KnowledgeError, Problem, parse_files, read_knowledge_files
+from .locate import Location, locate_ids
 from .model import Entry, Fact, KnowledgeBase
 
-__all__ = ["TIE_MARGIN", "LintWarning", "lint"]
+__all__ = ["TIE_MARGIN", "CheckReport", "LintWarning", "check_knowledge", "lint"]
 
 #: Two entries whose scores for a phrasing are this close are a tie the matcher cannot be trusted to break.
 TIE_MARGIN = 0.02
@@ -32,6 +34,34 @@ class LintWarning:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}: " if self.file else ""
         return f"{where}warning: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What `check_knowledge` found: the knowledge if it loads, else its problems; warnings either way."""
+
+    kb: KnowledgeBase | None
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[LintWarning, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        """Whether the knowledge loads (warnings do not count)."""
+        return self.kb is not None
+
+
+def check_knowledge(path: str | os.PathLike[str] | None = None, *, collisions: bool = True) -> CheckReport:
+    """Validate and lint the knowledge at ``path`` (default: the shipped one), as ``kb check`` does.
+
+    ``collisions=False`` skips asking the matcher every phrasing (slow for a large knowledge base).
+    """
+    try:
+        named = read_knowledge_files(path)
+        kb = parse_files(named)
+    except KnowledgeError as exc:
+        return CheckReport(None, tuple(exc.problems))
+    warnings = lint(kb, Engine(kb) if collisions else None, locations=locate_ids(named))
+    return CheckReport(kb, (), tuple(warnings))
 
 
 def _kind(entry: Entry) -> str:
