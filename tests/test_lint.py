@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.core import Engine, load_knowledge
 from bot.core.lint import LintWarning, check_knowledge, lint
-from bot.core.loader import parse_files, read_knowledge_files
+from bot.core.loader import OVERLAY_NAME, parse_files, read_knowledge_files
 from bot.core.locate import locate_ids
 
 KNOWLEDGE = """\
@@ -122,4 +122,22 @@ def test_check_knowledge_reports_problems_or_warnings(tmp_path: Path) -> None:
     assert not broken.valid and broken.warnings == ()
     assert [str(p) for p in broken.problems] == [
         f"{tmp_path / 'k.yaml'}:20: fact 'sing' refers to unknown source 'nope'"
+    ]
+
+
+def test_curated_entries_overridden_from_discord_are_pointed_out() -> None:
+    overlay = (
+        "facts:\n  - id: live\n    about: [jane]\n    questions: [Where is Jane's home?]\n"
+        "    answer: In Rome.\n    sources: [s1]\n"
+        "  - id: added\n    about: [jane]\n    questions: [What does Jane eat?]\n"
+        "    answer: Pasta.\n    sources: [s1]\n"
+        "removed: [home]\n"
+    )
+    named = [("k.yaml", KNOWLEDGE), (OVERLAY_NAME, overlay)]
+    kb = parse_files(named)
+    assert by_kind(lint(kb, locations=locate_ids(named)), "overridden") == [
+        f"k.yaml:26: warning: fact 'live' is replaced by an edit from Discord ({OVERLAY_NAME}:2); "
+        "changes made here do not show until that edit is taken out",
+        f"k.yaml:31: warning: fact 'home' is removed by an edit from Discord ({OVERLAY_NAME}); "
+        "changes made here do not show until that edit is taken out",
     ]

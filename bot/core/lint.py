@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .engine import Engine
 from .feedback import normalize_question
-from .loader import KnowledgeError, Problem, parse_files, read_knowledge_files
+from .loader import OVERLAY_NAME, KnowledgeError, Problem, parse_files, read_knowledge_files
 from .locate import Location, locate_ids
 from .model import Entry, Fact, KnowledgeBase
 
@@ -26,7 +26,9 @@ TIE_MARGIN = 0.02
 class LintWarning:
     """One thing a curator should look at, with where it is."""
 
-    kind: str  # same-phrasing, collision, unanswered-phrasing, uncited-source, person-without-facts
+    #: same-phrasing, collision, unanswered-phrasing, uncited-source, person-without-facts,
+    #: or overridden (a curated entry replaced or removed by an edit from Discord)
+    kind: str
     file: str
     line: int
     message: str
@@ -99,6 +101,7 @@ def lint(
         out += _collisions(entries, engine, locations, pairs)
     out += _uncited_sources(kb, entries, locations)
     out += _people_without_facts(kb, entries, locations)
+    out += _overridden(kb, locations)
     return out
 
 
@@ -223,3 +226,33 @@ def _people_without_facts(
             )
         )
     return out
+
+
+def _overridden(kb: KnowledgeBase, locations: Mapping[str, Location | list[Location]]) -> list[LintWarning]:
+    """Curated entries the overlay replaces or removes: hand edits to them do not show."""
+    out = []
+    for eid, found in locations.items():
+        if not isinstance(found, list):
+            continue
+        curated = [loc for loc in found if os.path.basename(loc.file) != OVERLAY_NAME]
+        if not curated or (len(curated) == len(found) and _known(kb, eid)):
+            continue
+        first = curated[0]
+        what = {"sources": "source", "people": "person", "facts": "fact", "quotes": "quote"}[first.section]
+        if _known(kb, eid):
+            done = f"is replaced by an edit from Discord ({found[-1]})"
+        else:
+            done = f"is removed by an edit from Discord ({OVERLAY_NAME})"
+        out.append(
+            LintWarning(
+                "overridden",
+                first.file,
+                first.line,
+                f"{what} {eid!r} {done}; changes made here do not show until that edit is taken out",
+            )
+        )
+    return out
+
+
+def _known(kb: KnowledgeBase, eid: str) -> bool:
+    return eid in kb.facts or eid in kb.quotes or eid in kb.sources or eid in kb.people
