@@ -124,7 +124,6 @@ async def run_bot(settings: Settings, engine: Engine, err: TextIO) -> int:
         async with bot:
             await bot.start(_token(settings))
     except _START_ERRORS as exc:
-        log.debug("the bot stopped", exc_info=True)
         return _connection_failure(exc, err)
     finally:
         for sig in handled:
