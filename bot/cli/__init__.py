@@ -17,6 +17,7 @@ from typing import TextIO
 
 from bot.cli.kb import add_kb_commands
 from bot.core import Engine, KnowledgeBase, KnowledgeError, default_knowledge_path, load_knowledge
+from bot.core.health import DEFAULT_MAX_AGE, check_health, heartbeat_path
 
 __all__ = ["main"]
 
@@ -110,6 +111,15 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, read: Callable[
         out.write("bot> " + text.replace("\n", "\n     ") + "\n")
 
 
+def cmd_health(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Exit 0 when the running bot's heartbeat is fresh, connected and loaded; 1 otherwise."""
+    data = Path(args.data or os.environ.get("CELEBBOT_DATA") or "data")
+    path = heartbeat_path(data, os.environ.get("CELEBBOT_SHARD_IDS"))
+    ok, why = check_health(path, args.max_age)
+    print(why, file=out if ok else err)
+    return EXIT_OK if ok else EXIT_INVALID
+
+
 def cmd_discord(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Start the Discord bot (``run``) or sync its slash commands (``sync``)."""
     # Imported here so that ask, chat and kb never load discord.py.
@@ -143,6 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="work with the knowledge files")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
     add_kb_commands(kb_sub)
+
+    health = sub.add_parser("health", help="exit 0 when the running bot is connected and loaded, else 1")
+    health.add_argument(
+        "--data", metavar="PATH", help="the bot's data folder (default: $CELEBBOT_DATA, else ./data)"
+    )
+    health.add_argument(
+        "--max-age", type=float, default=DEFAULT_MAX_AGE, help="seconds a heartbeat stays fresh (default: 90)"
+    )
+    health.set_defaults(func=cmd_health)
 
     run = sub.add_parser("run", help="start the Discord bot (token from $DISCORD_TOKEN)")
     run.set_defaults(func=cmd_discord, discord_action="run")
