@@ -107,6 +107,14 @@ def _baseline_figures(
     return figures
 
 
+def _shown(path: Path) -> str:
+    """A path relative to the repository when inside it (results stay the same on every checkout)."""
+    try:
+        return str(path.resolve().relative_to(HERE.parent))
+    except ValueError:
+        return str(path)
+
+
 def _ratio(a: float, b: float) -> float | None:
     return round(a / b, 2) if b else None
 
@@ -140,7 +148,7 @@ def run_size(
         "digest": files_digest(files),
         "questions": len(mix),
         "generate_s": round(generate_s, 3),
-        "knowledge": str(folder / "knowledge"),
+        "knowledge": _shown(folder / "knowledge"),
     }
     knowledge = folder / "knowledge"
     first = mix[0].text
