@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
+import discord
 import pytest
 
-from bot.core import DECLINE_TEXT
+from bot.core import DECLINE_TEXT, Answer
 from bot.discord_bot.client import FAILED_TEXT
 from tests.conftest import RunningBot, StartBot
 from tests.fake_discord import APP_ID, CHANNEL_ID, Call, FakeDiscord
@@ -15,7 +17,6 @@ from tests.fake_discord import APP_ID, CHANNEL_ID, Call, FakeDiscord
 MESSAGES = f"/channels/{CHANNEL_ID}/messages"
 MENTION = f"<@{APP_ID}>"
 EPHEMERAL = 64
-MESSAGE_CONTENT_INTENT = 1 << 15
 
 
 def is_reply(call: Call) -> bool:
@@ -57,7 +58,9 @@ async def test_mention_is_answered_with_a_cited_embed_as_a_reply(running: Runnin
 async def test_mention_works_without_the_message_content_intent(start_bot: StartBot) -> None:
     running: RunningBot = await start_bot(message_content=False)
     (identify,) = [f for f in running.fake.frames if f["op"] == 2]
-    assert identify["d"]["intents"] & MESSAGE_CONTENT_INTENT == 0
+    intents = discord.Intents._from_value(identify["d"]["intents"])
+    assert not intents.message_content
+    assert intents == discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
     _, body = await ask_by_mention(running.fake, "When was Ada Star born?")
     assert "born in 1990" in body["embeds"][0]["description"]
 
@@ -318,3 +321,63 @@ async def test_rest_error_is_retried_and_the_bot_keeps_working(
     assert tries == [status, 200]
     _, body = await ask_by_mention(fake, "When was Ada Star born?")
     assert "born in 1990" in body["embeds"][0]["description"]
+
+
+async def test_matching_runs_off_the_event_loop_and_slow_answers_are_deferred(
+    running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.discord_bot import client
+
+    monkeypatch.setattr(client, "DEFER_AFTER", 0.0)
+    loop_thread = threading.get_ident()
+    release = threading.Event()
+    threads: list[int] = []
+    ask = running.engine.ask
+
+    def slow_ask(question: str) -> Answer:
+        threads.append(threading.get_ident())
+        release.wait(10)  # until the test has seen the deferral
+        return ask(question)
+
+    monkeypatch.setattr(running.engine, "ask", slow_ask)
+    fake = running.fake
+    start = len(fake.calls)
+    interaction = await fake.slash("ask", question="When did Ada and Max meet?")
+    deferral = await fake.callback(interaction, start)
+    assert deferral.body["type"] == 5  # "thinking…", so the interaction cannot expire
+    release.set()
+    reply = await fake.reply_to(interaction, start)
+    assert "met in 2015" in reply["embeds"][0]["description"]
+    assert_pings_nobody(reply)
+    assert threads and loop_thread not in threads
+
+
+async def test_shard_settings_identify_as_that_shard(start_bot: StartBot) -> None:
+    running: RunningBot = await start_bot(shard_count=2, shard_ids=(1,))
+    (identify,) = [f for f in running.fake.frames if f["op"] == 2]
+    assert identify["d"]["shard"] == [1, 2]
+    assert identify["_path"] == "/gateway"  # CELEBBOT_DISCORD_GATEWAY, not Discord's
+    assert not [c for c in running.fake.calls if c.path == "/gateway/bot"]  # the count was given
+
+
+async def test_direct_message_needs_no_mention(running: RunningBot) -> None:
+    fake = running.fake
+    dm_channel = fake.next_id()
+    data = fake.message("When was Ada Star born?")
+    data["channel_id"] = str(dm_channel)
+    del data["guild_id"], data["member"]
+    start = len(fake.calls)
+    await fake.dispatch("MESSAGE_CREATE", data)
+    call = await fake.wait_call(
+        lambda c: c.method == "POST" and c.path == f"/channels/{dm_channel}/messages", start
+    )
+    assert "born in 1990" in call.body["embeds"][0]["description"]
+
+
+async def test_prefix_help(running: RunningBot) -> None:
+    fake = running.fake
+    start = len(fake.calls)
+    await fake.send_message("!help")
+    body = (await fake.wait_call(is_reply, start)).body
+    assert body["embeds"][0]["title"] == "Ask me about celebrities"
+    assert_pings_nobody(body)

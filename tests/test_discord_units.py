@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import discord
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core import Answer, Citation, Engine, Quote
+from bot.discord_bot.client import PERMISSIONS, invite_url
 from bot.discord_bot.cogs.lookup import people_choices
 from bot.discord_bot.cogs.questions import SuggestionButton, build_reply
 from bot.discord_bot.embeds import EMBED_TOTAL_MAX, answer_embed, profile_embed, sources_embed
@@ -200,3 +202,24 @@ def test_people_choices_prefer_names_that_start_with_the_text(engine: Engine) ->
     assert [c.value for c in people_choices(engine, "ma")] == ["Max Power"]
     assert [c.value for c in people_choices(engine, "power")] == ["Max Power"]
     assert people_choices(engine, "zzz") == []
+
+
+# -- the documentation -------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "discord.md"
+
+
+def test_docs_list_every_setting_and_the_exact_invite() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parent.parent / "bot" / "discord_bot" / "settings.py").read_text()
+    names = set(re.findall(r'"(CELEBBOT_[A-Z_]+)"', source)) | {"DISCORD_TOKEN"}
+    assert len(names) >= 12
+    missing = [n for n in sorted(names) if f"`{n}`" not in text]
+    assert not missing
+    assert (
+        invite_url(1)
+        == f"https://discord.com/oauth2/authorize?client_id=1&scope=bot+applications.commands&permissions={PERMISSIONS.value}"
+    )
+    assert f"scope=bot+applications.commands&permissions={PERMISSIONS.value}" in text
+    for command in ("/ask", "/quote", "/who", "/sources", "/help", "!ask", "@celebbot"):
+        assert f"`{command}" in text

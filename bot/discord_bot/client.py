@@ -24,10 +24,13 @@ from .text import cooldown_text
 
 __all__ = [
     "NO_MENTIONS",
+    "PERMISSIONS",
     "CelebBot",
     "CelebTree",
     "QuestionCooldown",
+    "bot_intents",
     "configure_endpoints",
+    "invite_url",
     "respond",
     "run_blocking",
 ]
@@ -61,6 +64,33 @@ def configure_endpoints(api_base: str | None, gateway: str | None) -> Callable[[
         DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
     return restore
+
+
+#: What the bot needs in a channel: see it, answer (also in threads), as an embed, as a reply.
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,  # a reply quotes the asking message
+)
+SCOPES = ("bot", "applications.commands")
+
+
+def invite_url(application_id: int) -> str:
+    """The link that adds the bot to a server with the scopes and permissions it needs."""
+    return discord.utils.oauth_url(application_id, permissions=PERMISSIONS, scopes=SCOPES)
+
+
+def bot_intents(message_content: bool = False) -> discord.Intents:
+    """Only the gateway events the bot uses: guilds, messages in guilds and DMs (which carry mentions).
+
+    Message content is privileged and needed only for ``!ask`` in servers: Discord sends the
+    content of messages that mention the bot, and of DMs, without it.
+    """
+    return discord.Intents(
+        guilds=True, guild_messages=True, dm_messages=True, message_content=message_content
+    )
 
 
 class QuestionCooldown:
@@ -131,8 +161,7 @@ class CelebBot(commands.AutoShardedBot):
     """celebbot on Discord: questions by mention, prefix command and slash commands."""
 
     def __init__(self, engine: Engine, settings: Settings, **options: Any) -> None:  # noqa: ANN401
-        intents = discord.Intents.default()  # no privileged intents unless asked for
-        intents.message_content = settings.message_content
+        intents = bot_intents(settings.message_content)
         options.setdefault("shard_count", settings.shard_count)
         if settings.shard_ids is not None:
             options.setdefault("shard_ids", list(settings.shard_ids))
@@ -179,6 +208,8 @@ class CelebBot(commands.AutoShardedBot):
         """Log who we are and where."""
         user = self.user
         log.info("connected as %s (id %s) to %d guilds", user, user.id if user else "?", len(self.guilds))
+        if self.application_id is not None:
+            log.info("invite link: %s", invite_url(self.application_id))
 
     async def on_command_error(
         self, context: commands.Context[Any], exception: commands.CommandError, /
