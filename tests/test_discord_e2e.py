@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from typing import Any
@@ -10,6 +11,7 @@ import discord
 import pytest
 
 from bot.core import DECLINE_TEXT, Answer
+from bot.core.health import check_health, heartbeat_path
 from bot.discord_bot.client import FAILED_TEXT
 from tests.conftest import RunningBot, StartBot
 from tests.fake_discord import APP_ID, CHANNEL_ID, Call, FakeDiscord
@@ -381,3 +383,19 @@ async def test_prefix_help(running: RunningBot) -> None:
     body = (await fake.wait_call(is_reply, start)).body
     assert body["embeds"][0]["title"] == "Ask me about celebrities"
     assert_pings_nobody(body)
+
+
+async def test_heartbeat_file_tells_celebbot_health_the_bot_is_connected(running: RunningBot) -> None:
+    bot = running.bot
+    path = heartbeat_path(bot.settings.data_dir)
+    for _ in range(500):  # written on ready, from a worker thread
+        if check_health(path)[0]:
+            break
+        await asyncio.sleep(0.01)
+    healthy, why = check_health(path)
+    assert healthy, why
+    assert "6 facts, 1 servers" in why
+    await bot.close()
+    healthy, why = check_health(path)
+    assert not healthy
+    assert why == "not connected to Discord"

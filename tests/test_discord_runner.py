@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import Engine
+from bot.core.health import check_health, heartbeat_path
 from bot.discord_bot.runner import run_from_cli, sync_commands
 from bot.discord_bot.settings import Secret, Settings
 from tests.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID, TOKEN, FakeDiscord
@@ -176,3 +177,4 @@ async def test_celebbot_run_answers_and_stops_cleanly_on_sigterm(
     assert TOKEN not in log
     assert "celebbot ready to answer from 6 facts and 1 quotes" in log
     assert (tmp_path / "data" / "cache").is_dir()  # the index cache lives in the data folder
+    assert check_health(heartbeat_path(tmp_path / "data")) == (False, "not connected to Discord")

@@ -6,7 +6,11 @@ The engine is built once at start and handed to the cogs through their construct
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
+import os
+import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -18,6 +22,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.core import Engine
+from bot.core.health import Heartbeat, heartbeat_path, write_heartbeat
 
 from .settings import Settings
 from .text import cooldown_text
@@ -41,6 +46,8 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 #: An interaction must be answered within 3 seconds; work taking longer than this is deferred first.
 DEFER_AFTER = 1.5
+#: Seconds between heartbeat files (``celebbot health`` calls one older than 90 s stale).
+HEARTBEAT_EVERY = 15.0
 FAILED_TEXT = "Sorry, something went wrong on my side. It has been logged; please try again later."
 
 T = TypeVar("T")
@@ -191,18 +198,65 @@ class CelebBot(commands.AutoShardedBot):
         self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        """Load the features (cogs) with the engine."""
+        """Load the features (cogs) with the engine; start the heartbeat."""
         from .cogs.lookup import Lookup
         from .cogs.questions import Questions, SuggestionButton
 
         await self.add_cog(Questions(self, self.engine))
         await self.add_cog(Lookup(self, self.engine))
         self.add_dynamic_items(SuggestionButton)
+        self._heartbeat_task = asyncio.create_task(self._heartbeats())
         log.info(
             "celebbot ready to answer from %d facts and %d quotes",
             len(self.engine.kb.facts),
             len(self.engine.kb.quotes),
         )
+
+    # -- the heartbeat file `celebbot health` reads -------------------------------
+
+    def connected(self) -> bool:
+        """Whether every shard this process runs is connected and the bot is ready."""
+        return (
+            self.is_ready() and not self.is_closed() and all(not s.is_closed() for s in self.shards.values())
+        )
+
+    def heartbeat(self) -> Heartbeat:
+        """What the bot says about itself in its heartbeat file."""
+        latency = self.latency
+        return Heartbeat(
+            pid=os.getpid(),
+            time=time.time(),
+            connected=self.connected(),
+            knowledge_loaded=True,
+            facts=len(self.engine.kb.facts),
+            guilds=len(self.guilds),
+            latency_ms=round(latency * 1000, 1) if math.isfinite(latency) else None,
+        )
+
+    async def write_heartbeat(self) -> None:
+        """Write the heartbeat file now (off the event loop); a failure is logged, never raised."""
+        ids = self.settings.shard_ids
+        path = heartbeat_path(self.settings.data_dir, ",".join(map(str, ids)) if ids else None)
+        try:
+            await asyncio.to_thread(write_heartbeat, path, self.heartbeat())
+        except OSError as exc:
+            log.warning("cannot write the heartbeat file %s: %s", path, exc)
+
+    async def _heartbeats(self) -> None:
+        while not self.is_closed():
+            await self.write_heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
+    async def close(self) -> None:
+        """Disconnect, and leave a heartbeat that says so."""
+        task = getattr(self, "_heartbeat_task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await super().close()
+        if task is not None:
+            await self.write_heartbeat()
 
     async def on_ready(self) -> None:
         """Log who we are and where."""
@@ -210,6 +264,7 @@ class CelebBot(commands.AutoShardedBot):
         log.info("connected as %s (id %s) to %d guilds", user, user.id if user else "?", len(self.guilds))
         if self.application_id is not None:
             log.info("invite link: %s", invite_url(self.application_id))
+        await self.write_heartbeat()
 
     async def on_command_error(
         self, context: commands.Context[Any], exception: commands.CommandError, /
