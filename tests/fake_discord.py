@@ -100,6 +100,7 @@ class FakeDiscord:
 
     def __init__(self, token: str = TOKEN, heartbeat_interval_ms: int = 41_250) -> None:
         self.token = token
+        self.gateway_token = token  # what IDENTIFY must carry; tests may make it differ from REST's
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.calls: list[Call] = []
         self.sent: list[dict[str, Any]] = []  # messages the bot sent, as Discord would store them
@@ -242,7 +243,7 @@ class FakeDiscord:
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        if data.get("token") != self.token:
+        if data.get("token") != self.gateway_token:
             await ws.close(code=4004, message=b"Authentication failed.")
             return
         self.identifies += 1
@@ -263,7 +264,7 @@ class FakeDiscord:
         await self.dispatch("GUILD_CREATE", self.guild())
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        if data.get("token") != self.token or data.get("session_id") != self.session_id:
+        if data.get("token") != self.gateway_token or data.get("session_id") != self.session_id:
             await self._send(ws, {"op": 9, "d": False, "s": None, "t": None})
             return
         self.resumes += 1

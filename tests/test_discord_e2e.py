@@ -279,6 +279,10 @@ async def test_per_user_cooldown_answers_with_a_friendly_message(start_bot: Star
     data = (await fake.callback(interaction, start)).body["data"]
     assert data["content"].startswith("You are asking quickly!")
     assert data["flags"] & EPHEMERAL
+    start = len(fake.calls)
+    await fake.send_message("!ask When did Ada and Max meet?")
+    body = (await fake.wait_call(is_reply, start)).body
+    assert body["content"].startswith("You are asking quickly!")
 
 
 # -- the connection -----------------------------------------------------------------

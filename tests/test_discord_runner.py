@@ -99,6 +99,22 @@ async def test_rejected_token_is_one_clear_line_status_2_and_never_logged(
     assert fake_discord.calls[0].status == 401
 
 
+async def test_token_rejected_by_the_gateway_is_the_same_clear_line(
+    clean_env: pytest.MonkeyPatch, knowledge_dir: Path, fake_discord: FakeDiscord
+) -> None:
+    fake_discord.gateway_token = "another.token"
+    clean_env.setenv("DISCORD_TOKEN", TOKEN)
+    clean_env.setenv("CELEBBOT_DISCORD_API_BASE", fake_discord.api_base)
+    clean_env.setenv("CELEBBOT_DISCORD_GATEWAY", fake_discord.gateway_url)
+    err = io.StringIO()
+    code = await asyncio.to_thread(run_from_cli, run_args(knowledge_dir), io.StringIO(), err)
+    assert code == 2
+    assert err.getvalue().splitlines()[-1].startswith("celebbot: Discord rejected the token in DISCORD_TOKEN")
+    assert "Traceback" not in err.getvalue()
+    assert "voice will NOT be supported" not in err.getvalue()  # noise celebbot filters out
+    assert [f["op"] for f in fake_discord.frames if f["op"] != 1] == [2]  # one IDENTIFY, then it gave up
+
+
 async def test_sync_to_a_guild_registers_every_command(fake_discord: FakeDiscord, engine: Engine) -> None:
     settings = Settings(token=Secret(TOKEN), api_base=fake_discord.api_base, gateway=fake_discord.gateway_url)
     out, err = io.StringIO(), io.StringIO()

@@ -47,11 +47,17 @@ class RedactingFormatter(logging.Formatter):
         return text.replace(self._secret, "[redacted]") if self._secret else text
 
 
+def _not_voice_warning(record: logging.LogRecord) -> bool:
+    # discord.py warns on every start that voice libraries are missing; celebbot has no voice.
+    return not (record.name == "discord.client" and "voice will NOT be supported" in str(record.msg))
+
+
 @contextlib.contextmanager
 def logging_to(stream: TextIO, settings: Settings) -> Iterator[None]:
     """Log to ``stream`` at the configured level while the bot runs; the token never appears."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(RedactingFormatter(settings.token))
+    handler.addFilter(_not_voice_warning)
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(handler)
@@ -83,7 +89,9 @@ def _token(settings: Settings) -> str:
 
 def _connection_failure(exc: BaseException, err: TextIO) -> int:
     """One line for a failure to start; the status to exit with."""
-    if isinstance(exc, discord.LoginFailure):
+    if isinstance(exc, discord.LoginFailure) or (
+        isinstance(exc, discord.ConnectionClosed) and exc.code == 4004
+    ):
         print(
             f"celebbot: Discord rejected the token in {ENV_TOKEN}; copy it again from the developer portal",
             file=err,
