@@ -115,8 +115,15 @@ async def test_token_rejected_by_the_gateway_is_the_same_clear_line(
     assert [f["op"] for f in fake_discord.frames if f["op"] != 1] == [2]  # one IDENTIFY, then it gave up
 
 
-async def test_sync_to_a_guild_registers_every_command(fake_discord: FakeDiscord, engine: Engine) -> None:
-    settings = Settings(token=Secret(TOKEN), api_base=fake_discord.api_base, gateway=fake_discord.gateway_url)
+async def test_sync_to_a_guild_registers_every_command(
+    fake_discord: FakeDiscord, engine: Engine, tmp_path: Path
+) -> None:
+    settings = Settings(
+        token=Secret(TOKEN),
+        data_dir=tmp_path,
+        api_base=fake_discord.api_base,
+        gateway=fake_discord.gateway_url,
+    )
     out, err = io.StringIO(), io.StringIO()
     assert await sync_commands(settings, engine, GUILD_ID, out, err) == 0
     (put,) = [c for c in fake_discord.calls if c.method == "PUT"]
@@ -127,6 +134,7 @@ async def test_sync_to_a_guild_registers_every_command(fake_discord: FakeDiscord
     assert ask["options"][0]["autocomplete"] is True
     assert out.getvalue().startswith(f"Synced 5 slash commands to guild {GUILD_ID}: ")
     assert fake_discord.frames == []  # syncing never connects to the gateway
+    assert not heartbeat_path(settings.data_dir).exists()  # nor says anything about a running bot
 
 
 async def test_sync_globally(fake_discord: FakeDiscord, engine: Engine) -> None:

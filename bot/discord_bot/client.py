@@ -113,6 +113,18 @@ class QuestionCooldown:
             return None
         return self._mapping.update_rate_limit(user_id)
 
+    def check_command(self, user_id: int) -> None:
+        """Count a prefix command; raise discord.py's `commands.CommandOnCooldown` when too fast."""
+        retry = self.hit(user_id)
+        if retry is not None and self.cooldown is not None:
+            raise commands.CommandOnCooldown(self.cooldown, retry, commands.BucketType.user)
+
+    def check_interaction(self, user_id: int) -> None:
+        """Count a slash command; raise discord.py's `app_commands.CommandOnCooldown` when too fast."""
+        retry = self.hit(user_id)
+        if retry is not None and self.cooldown is not None:
+            raise app_commands.CommandOnCooldown(self.cooldown, retry)
+
 
 def _user_key(user_id: int) -> int:
     return user_id
@@ -183,6 +195,7 @@ class CelebBot(commands.AutoShardedBot):
         self.engine = engine
         self.settings = settings
         self.question_cooldown = QuestionCooldown(settings.cooldown_rate, settings.cooldown_per)
+        self._heartbeat_task: asyncio.Task[None] | None = None
         if settings.gateway:
             self._use_gateway(settings.gateway)
 
@@ -198,14 +211,13 @@ class CelebBot(commands.AutoShardedBot):
         self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        """Load the features (cogs) with the engine; start the heartbeat."""
+        """Load the features (cogs) with the engine."""
         from .cogs.lookup import Lookup
         from .cogs.questions import Questions, SuggestionButton
 
         await self.add_cog(Questions(self, self.engine))
         await self.add_cog(Lookup(self, self.engine))
         self.add_dynamic_items(SuggestionButton)
-        self._heartbeat_task = asyncio.create_task(self._heartbeats())
         log.info(
             "celebbot ready to answer from %d facts and %d quotes",
             len(self.engine.kb.facts),
@@ -241,15 +253,22 @@ class CelebBot(commands.AutoShardedBot):
             await asyncio.to_thread(write_heartbeat, path, self.heartbeat())
         except OSError as exc:
             log.warning("cannot write the heartbeat file %s: %s", path, exc)
+        except Exception:
+            log.exception("writing the heartbeat file %s failed", path)
 
     async def _heartbeats(self) -> None:
         while not self.is_closed():
             await self.write_heartbeat()
             await asyncio.sleep(HEARTBEAT_EVERY)
 
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """Connect to the gateway, keeping the heartbeat file fresh meanwhile (not when only syncing)."""
+        self._heartbeat_task = asyncio.create_task(self._heartbeats())
+        await super().connect(reconnect=reconnect)
+
     async def close(self) -> None:
         """Disconnect, and leave a heartbeat that says so."""
-        task = getattr(self, "_heartbeat_task", None)
+        task = self._heartbeat_task
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -50,13 +50,6 @@ class Lookup(commands.Cog):
         self.bot = bot
         self.engine = engine
 
-    def _cooldown(self, interaction: discord.Interaction[Any]) -> None:
-        retry = self.bot.question_cooldown.hit(interaction.user.id)
-        if retry is not None:
-            cooldown = self.bot.question_cooldown.cooldown
-            assert cooldown is not None
-            raise app_commands.CommandOnCooldown(cooldown, retry)
-
     @app_commands.command(name="quote")
     @app_commands.describe(person="Whose words (leave empty for anyone)", search="Words the quote is about")
     async def quote(
@@ -66,7 +59,7 @@ class Lookup(commands.Cog):
         search: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         """A quote that matches, or a random one."""
-        self._cooldown(interaction)
+        self.bot.question_cooldown.check_interaction(interaction.user.id)
         if person and self.engine.find_person(person) is None:
             await respond(interaction, content="I don't know who that is yet.", ephemeral=True)
             return
@@ -90,7 +83,7 @@ class Lookup(commands.Cog):
         self, interaction: discord.Interaction[Any], person: app_commands.Range[str, 1, NAME_MAX]
     ) -> None:
         """What I know about someone, and my sources."""
-        self._cooldown(interaction)
+        self.bot.question_cooldown.check_interaction(interaction.user.id)
         found = await run_blocking(interaction, self.engine.find_person, person)
         if found is None:
             await respond(interaction, content="I don't know who that is yet.", ephemeral=True)

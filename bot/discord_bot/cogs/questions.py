@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.core import Answer, Engine, Fact, Quote
 
 from ..client import FAILED_TEXT, NO_MENTIONS, respond, run_blocking
-from ..embeds import answer_embed, decline_text
+from ..embeds import answer_embed, decline_text, help_embed
 from ..text import cooldown_text, question_from_mention, shorten, suggestion_key
 
 if TYPE_CHECKING:
@@ -163,26 +163,16 @@ class Questions(commands.Cog):
 
     # -- prefix command -------------------------------------------------------
 
-    async def _prefix_cooldown(self, ctx: commands.Context[Any]) -> bool:
-        retry = self.bot.question_cooldown.hit(ctx.author.id)
-        if retry is not None:
-            cooldown = self.bot.question_cooldown.cooldown
-            assert cooldown is not None  # hit() only returns a delay when there is a cooldown
-            raise commands.CommandOnCooldown(cooldown, retry, commands.BucketType.user)
-        return True
-
     @commands.command(name="ask")
     async def ask_prefix(self, ctx: commands.Context[Any], *, question: str) -> None:
         """Ask a question: ``!ask When did Kim and Kanye meet?``."""
-        await self._prefix_cooldown(ctx)
+        self.bot.question_cooldown.check_command(ctx.author.id)
         reply = await self._ask(question)
         await ctx.reply(mention_author=False, **reply.kwargs())
 
     @commands.command(name="help")
     async def help_prefix(self, ctx: commands.Context[Any]) -> None:
         """How to use the bot."""
-        from ..embeds import help_embed
-
         me = self.bot.user
         embed = help_embed(self.bot.settings.prefix, me.name if me else "celebbot")
         await ctx.reply(embed=embed, allowed_mentions=NO_MENTIONS, mention_author=False)
@@ -195,11 +185,7 @@ class Questions(commands.Cog):
         self, interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, QUESTION_MAX]
     ) -> None:
         """Ask about a celebrity; the answer cites its source."""
-        retry = self.bot.question_cooldown.hit(interaction.user.id)
-        if retry is not None:
-            cooldown = self.bot.question_cooldown.cooldown
-            assert cooldown is not None
-            raise app_commands.CommandOnCooldown(cooldown, retry)
+        self.bot.question_cooldown.check_interaction(interaction.user.id)
         reply = await self._ask(question, interaction)
         await respond(interaction, **reply.kwargs())
 
