@@ -403,3 +403,21 @@ async def test_heartbeat_file_tells_celebbot_health_the_bot_is_connected(running
     healthy, why = check_health(path)
     assert not healthy
     assert why == "not connected to Discord"
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "text"),
+    [
+        ("quote", {"search": "pizza toppings"}, "I have no quote like that yet."),
+        ("who", {"person": "Nobody Atall"}, "I don't know who that is yet."),
+    ],
+)
+async def test_lookups_that_find_nothing_answer_privately(
+    running: RunningBot, command: str, options: dict[str, str], text: str
+) -> None:
+    fake = running.fake
+    start = len(fake.calls)
+    interaction = await fake.slash(command, **options)
+    data = (await fake.callback(interaction, start)).body["data"]
+    assert data["content"] == text
+    assert data["flags"] & EPHEMERAL

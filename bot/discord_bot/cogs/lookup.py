@@ -75,7 +75,7 @@ class Lookup(commands.Cog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """People whose names start with what has been typed."""
-        return people_choices(self.engine, current)
+        return await run_blocking(None, people_choices, self.engine, current)
 
     @app_commands.command(name="who")
     @app_commands.describe(person="A name or nickname, like Ye")
@@ -88,19 +88,20 @@ class Lookup(commands.Cog):
         if found is None:
             await respond(interaction, content="I don't know who that is yet.", ephemeral=True)
             return
-        await respond(interaction, embed=profile_embed(self.engine, found))
+        embed = await run_blocking(interaction, profile_embed, self.engine, found)
+        await respond(interaction, embed=embed)
 
     @who.autocomplete("person")
     async def who_person(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """People whose names start with what has been typed."""
-        return people_choices(self.engine, current)
+        return await run_blocking(None, people_choices, self.engine, current)
 
     @app_commands.command(name="sources")
     async def sources(self, interaction: discord.Interaction[Any]) -> None:
         """Every source my answers come from."""
-        await respond(interaction, embed=sources_embed(self.engine))
+        await respond(interaction, embed=await run_blocking(interaction, sources_embed, self.engine))
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction[Any]) -> None:
