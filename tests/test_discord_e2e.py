@@ -421,3 +421,19 @@ async def test_lookups_that_find_nothing_answer_privately(
     data = (await fake.callback(interaction, start)).body["data"]
     assert data["content"] == text
     assert data["flags"] & EPHEMERAL
+
+
+async def test_did_you_mean_buttons_still_work_after_a_restart(start_bot: StartBot) -> None:
+    first: RunningBot = await start_bot()
+    fake = first.fake
+    _, body = await ask_by_mention(fake, "When did Ada Star get married?")
+    message = fake.sent[-1]
+    button = body["components"][0]["components"][0]
+    await first.bot.close()
+
+    await start_bot()  # a new process would start the same way: nothing remembered
+    start = len(fake.calls)
+    clicked = await fake.click(message, button["custom_id"])
+    reply = await fake.reply_to(clicked, start)
+    assert button["label"] in reply["content"]
+    assert reply["embeds"][0]["description"]
