@@ -99,7 +99,7 @@ quotes:
 
 
 @pytest.fixture
-def knowledge_dir(tmp_path: Path) -> Path:
+def small_knowledge(tmp_path: Path) -> Path:
     """A folder holding the test knowledge."""
     folder = tmp_path / "knowledge"
     folder.mkdir()
@@ -108,9 +108,9 @@ def knowledge_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def engine(knowledge_dir: Path) -> Engine:
-    """An engine over the test knowledge."""
-    return Engine(load_knowledge(knowledge_dir))
+def small_engine(small_knowledge: Path) -> Engine:
+    """An engine over the small test knowledge."""
+    return Engine(load_knowledge(small_knowledge))
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ StartBot = Callable[..., Any]
 
 @pytest.fixture
 async def start_bot(
-    fake_discord: FakeDiscord, engine: Engine, tmp_path: Path
+    fake_discord: FakeDiscord, small_engine: Engine, tmp_path: Path
 ) -> AsyncIterator[Callable[..., Any]]:
     """Start the real discord.py bot against the fake Discord; ``await start_bot(cooldown_rate=2)``."""
     from bot.discord_bot.client import CelebBot, configure_endpoints
@@ -154,7 +154,7 @@ async def start_bot(
             gateway=fake_discord.gateway_url,
         )
         settings = dataclasses.replace(settings, **overrides)
-        bot = CelebBot(engine, settings, guild_ready_timeout=0.05)
+        bot = CelebBot(small_engine, settings, guild_ready_timeout=0.05)
         task = asyncio.create_task(bot.start(TOKEN))
         started.append((bot, task))
         for _ in range(1000):  # wait_until_ready only works once login is done; poll instead
@@ -165,7 +165,7 @@ async def start_bot(
             task.result()  # raises what stopped the bot
         if not bot.is_ready():
             raise AssertionError("the bot did not become ready")
-        return RunningBot(bot, fake_discord, engine)
+        return RunningBot(bot, fake_discord, small_engine)
 
     yield start
     for bot, task in started:

@@ -40,9 +40,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyP
     return monkeypatch
 
 
-def test_missing_token_is_one_line_and_status_2(clean_env: pytest.MonkeyPatch, knowledge_dir: Path) -> None:
+def test_missing_token_is_one_line_and_status_2(clean_env: pytest.MonkeyPatch, small_knowledge: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert run_from_cli(run_args(knowledge_dir), out, err) == 2
+    assert run_from_cli(run_args(small_knowledge), out, err) == 2
     assert err.getvalue().splitlines() == [
         "celebbot: set DISCORD_TOKEN to the bot's token (see docs/discord.md)"
     ]
@@ -77,7 +77,7 @@ def test_invalid_knowledge_lists_its_problems(clean_env: pytest.MonkeyPatch, tmp
 
 
 async def test_rejected_token_is_one_clear_line_status_2_and_never_logged(
-    clean_env: pytest.MonkeyPatch, knowledge_dir: Path, fake_discord: FakeDiscord
+    clean_env: pytest.MonkeyPatch, small_knowledge: Path, fake_discord: FakeDiscord
 ) -> None:
     wrong = "wrong.token-abcdefghijklmnop"
     clean_env.setenv("DISCORD_TOKEN", wrong)
@@ -85,7 +85,7 @@ async def test_rejected_token_is_one_clear_line_status_2_and_never_logged(
     clean_env.setenv("CELEBBOT_DISCORD_API_BASE", fake_discord.api_base)
     clean_env.setenv("CELEBBOT_DISCORD_GATEWAY", fake_discord.gateway_url)
     out, err = io.StringIO(), io.StringIO()
-    code = await asyncio.to_thread(run_from_cli, run_args(knowledge_dir), out, err)
+    code = await asyncio.to_thread(run_from_cli, run_args(small_knowledge), out, err)
     assert code == 2
     # The fake Discord runs in this process, so its access log shows up too; leave it out.
     lines = [line for line in err.getvalue().splitlines() if "aiohttp.access" not in line]
@@ -100,14 +100,14 @@ async def test_rejected_token_is_one_clear_line_status_2_and_never_logged(
 
 
 async def test_token_rejected_by_the_gateway_is_the_same_clear_line(
-    clean_env: pytest.MonkeyPatch, knowledge_dir: Path, fake_discord: FakeDiscord
+    clean_env: pytest.MonkeyPatch, small_knowledge: Path, fake_discord: FakeDiscord
 ) -> None:
     fake_discord.gateway_token = "another.token"
     clean_env.setenv("DISCORD_TOKEN", TOKEN)
     clean_env.setenv("CELEBBOT_DISCORD_API_BASE", fake_discord.api_base)
     clean_env.setenv("CELEBBOT_DISCORD_GATEWAY", fake_discord.gateway_url)
     err = io.StringIO()
-    code = await asyncio.to_thread(run_from_cli, run_args(knowledge_dir), io.StringIO(), err)
+    code = await asyncio.to_thread(run_from_cli, run_args(small_knowledge), io.StringIO(), err)
     assert code == 2
     assert err.getvalue().splitlines()[-1].startswith("celebbot: Discord rejected the token in DISCORD_TOKEN")
     assert "Traceback" not in err.getvalue()
@@ -116,7 +116,7 @@ async def test_token_rejected_by_the_gateway_is_the_same_clear_line(
 
 
 async def test_sync_to_a_guild_registers_every_command(
-    fake_discord: FakeDiscord, engine: Engine, tmp_path: Path
+    fake_discord: FakeDiscord, small_engine: Engine, tmp_path: Path
 ) -> None:
     settings = Settings(
         token=Secret(TOKEN),
@@ -125,7 +125,7 @@ async def test_sync_to_a_guild_registers_every_command(
         gateway=fake_discord.gateway_url,
     )
     out, err = io.StringIO(), io.StringIO()
-    assert await sync_commands(settings, engine, GUILD_ID, out, err) == 0
+    assert await sync_commands(settings, small_engine, GUILD_ID, out, err) == 0
     (put,) = [c for c in fake_discord.calls if c.method == "PUT"]
     assert put.path == f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
     assert {c["name"] for c in put.body} == COMMANDS
@@ -137,34 +137,34 @@ async def test_sync_to_a_guild_registers_every_command(
     assert not heartbeat_path(settings.data_dir).exists()  # nor says anything about a running bot
 
 
-async def test_sync_globally(fake_discord: FakeDiscord, engine: Engine) -> None:
+async def test_sync_globally(fake_discord: FakeDiscord, small_engine: Engine) -> None:
     settings = Settings(token=Secret(TOKEN), api_base=fake_discord.api_base)
     out = io.StringIO()
-    assert await sync_commands(settings, engine, None, out, io.StringIO()) == 0
+    assert await sync_commands(settings, small_engine, None, out, io.StringIO()) == 0
     (put,) = [c for c in fake_discord.calls if c.method == "PUT"]
     assert put.path == f"/applications/{APP_ID}/commands"
     assert {c["name"] for c in put.body} == COMMANDS
     assert "globally" in out.getvalue()
 
 
-async def test_sync_refused_by_discord_says_why(fake_discord: FakeDiscord, engine: Engine) -> None:
+async def test_sync_refused_by_discord_says_why(fake_discord: FakeDiscord, small_engine: Engine) -> None:
     fake_discord.fail_next(
         "PUT", rf"/applications/{APP_ID}/guilds/\d+/commands", 403, {"message": "Missing Access"}
     )
     settings = Settings(token=Secret(TOKEN), api_base=fake_discord.api_base)
     err = io.StringIO()
-    assert await sync_commands(settings, engine, GUILD_ID, io.StringIO(), err) == 1
+    assert await sync_commands(settings, small_engine, GUILD_ID, io.StringIO(), err) == 1
     assert "applications.commands" in err.getvalue()
 
 
 async def test_celebbot_run_answers_and_stops_cleanly_on_sigterm(
-    knowledge_dir: Path, fake_discord: FakeDiscord, tmp_path: Path
+    small_knowledge: Path, fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
     """The whole program, as deployed: ``python -m bot run`` in its own process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CELEBBOT_")}
     env.update(
         DISCORD_TOKEN=TOKEN,
-        CELEBBOT_KNOWLEDGE=str(knowledge_dir),
+        CELEBBOT_KNOWLEDGE=str(small_knowledge),
         CELEBBOT_DATA=str(tmp_path / "data"),
         CELEBBOT_LOG_LEVEL="DEBUG",
         CELEBBOT_DISCORD_API_BASE=fake_discord.api_base,

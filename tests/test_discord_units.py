@@ -182,26 +182,26 @@ def test_declined_reply_has_at_most_three_short_buttons() -> None:
     assert mentions.to_dict()["parse"] == [] and mentions.replied_user is False
 
 
-def test_profile_and_sources_embeds(engine: Engine) -> None:
-    ada = engine.find_person("Ada")
+def test_profile_and_sources_embeds(small_engine: Engine) -> None:
+    ada = small_engine.find_person("Ada")
     assert ada is not None
-    profile = profile_embed(engine, ada)
+    profile = profile_embed(small_engine, ada)
     assert profile.title == "Ada Star"
     names = [f.name for f in profile.fields]
     assert names == ["Also known as", "Ask me (5)", "Sources"]
-    max_power = engine.find_person("Max Power")
+    max_power = small_engine.find_person("Max Power")
     assert max_power is not None
-    assert "Quotes (1)" in [f.name for f in profile_embed(engine, max_power).fields]
-    sources = sources_embed(engine)
+    assert "Quotes (1)" in [f.name for f in profile_embed(small_engine, max_power).fields]
+    sources = sources_embed(small_engine)
     assert sources.description is not None
     assert "(5 answers)" in sources.description and "(2 answers)" in sources.description
 
 
-def test_people_choices_prefer_names_that_start_with_the_text(engine: Engine) -> None:
-    assert [c.value for c in people_choices(engine, "")] == ["Ada Star", "Max Power"]
-    assert [c.value for c in people_choices(engine, "ma")] == ["Max Power"]
-    assert [c.value for c in people_choices(engine, "power")] == ["Max Power"]
-    assert people_choices(engine, "zzz") == []
+def test_people_choices_prefer_names_that_start_with_the_text(small_engine: Engine) -> None:
+    assert [c.value for c in people_choices(small_engine, "")] == ["Ada Star", "Max Power"]
+    assert [c.value for c in people_choices(small_engine, "ma")] == ["Max Power"]
+    assert [c.value for c in people_choices(small_engine, "power")] == ["Max Power"]
+    assert people_choices(small_engine, "zzz") == []
 
 
 # -- the documentation -------------------------------------------------------------------
