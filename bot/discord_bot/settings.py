@@ -96,6 +96,13 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     return raw
 
 
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    port = _int(env, name, minimum=1)
+    if port is not None and port > 65535:
+        raise SettingsError(f"{name} must be a port number from 1 to 65535, not {port}")
+    return port
+
+
 def _shard_ids(env: Mapping[str, str], count: int | None) -> tuple[int, ...] | None:
     raw = env.get("CELEBBOT_SHARD_IDS", "").strip()
     if not raw:
@@ -131,6 +138,9 @@ class Settings:
     gateway: str | None = None
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    curator_role: int | None = None
+    admin_channel: int | None = None
+    metrics_port: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -164,4 +174,7 @@ class Settings:
             gateway=_url(env, "CELEBBOT_DISCORD_GATEWAY", ("ws://", "wss://")),
             shard_count=count,
             shard_ids=_shard_ids(env, count),
+            curator_role=_int(env, "CELEBBOT_CURATOR_ROLE", minimum=1),
+            admin_channel=_int(env, "CELEBBOT_ADMIN_CHANNEL", minimum=1),
+            metrics_port=_port(env, "CELEBBOT_METRICS_PORT"),
         )
