@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import Engine, load_knowledge
+from bot.core import text as text_module
+from bot.core.text import normalize, words
 
 _ENGINE = Engine(load_knowledge())
 
@@ -59,3 +63,36 @@ def test_an_exact_phrasing_always_scores_best(phrasing: str) -> None:
     best = _ENGINE.matches(phrasing)[0]
     assert phrasing in best.entry.questions
     assert best.score == pytest.approx(1.0)
+
+
+_REFERENCE_CONTROL = text_module._CONTROL
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_fast_paths_of_normalize_and_words_change_nothing(text: str) -> None:
+    # The reference: every regex applied to every text, as before the shortcuts.
+    expected = text[:2000]
+    if not expected.isascii():
+        expected = unicodedata.normalize("NFKC", expected).translate(text_module._APOSTROPHES)
+    expected = _REFERENCE_CONTROL.sub(" ", expected).casefold()[:1000]
+    assert normalize(text, 1000) == expected
+    reference_words = text_module._WORD.findall(text_module._POSSESSIVE.sub("", expected).replace("'", ""))
+    assert words(expected) == reference_words
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["kim", "kims", "kanye", "west", "kanyes", "kids", "ye", "wed", "north", "and"])
+        | st.text(alphabet="abkmy' ", max_size=8),
+        max_size=30,
+    )
+)
+def test_knowledge_tokens_are_the_tokens_analyze_finds(parts: list[str]) -> None:
+    # Building the index takes the fast path; questions are matched against it with `analyze`.
+    text = " ".join(parts)
+    analyzer = _ENGINE.analyzer
+    assert analyzer.knowledge_tokens(words(normalize(text, None))) == set(
+        analyzer.analyze(text, query=False).tokens
+    )

@@ -38,7 +38,15 @@ from .analyzer import Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
 from .index import Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
-from .text import QUESTION_TYPES, content_pairs, normalize, paused_gc, question_type
+from .text import (
+    QUESTION_TYPES,
+    content_pairs,
+    normalize,
+    paused_gc,
+    question_type,
+    question_type_of,
+    words,
+)
 
 __all__ = ["ANSWER_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Match"]
 
@@ -137,26 +145,29 @@ class Engine:
     def _build_index(self) -> Index:
         builder = IndexBuilder()
         vocabulary: set[str] = set()
-        analyze = self.analyzer.analyze
+        tokens_of = self.analyzer.knowledge_tokens
         for entry in self._entries:
             phrasings, others = _entry_texts(entry)
             subjects = set(entry.about)
             if isinstance(entry, Quote):
                 subjects.add(entry.speaker)
-            docs: list[tuple[int, Iterable[str]]] = [
-                (i, analyze(text, query=False, seen=vocabulary).tokens) for i, text in enumerate(phrasings)
-            ]
-            tokens = set(analyze(" ".join(others), query=False, seen=vocabulary).tokens)
+            docs: list[tuple[int, Iterable[str]]] = []
+            types = 0
+            for i, text in enumerate(phrasings):
+                ws = words(normalize(text, None))
+                vocabulary.update(ws)
+                docs.append((i, tokens_of(ws)))
+                types |= question_type_of(ws)
+            ws = words(normalize(" ".join(others), None))
+            vocabulary.update(ws)
+            tokens = tokens_of(ws)
             if isinstance(entry, Quote):
                 tokens |= {person_token(entry.speaker), _SAY}
-            docs.append((-1, tokens))
-            types = 0
-            for text in phrasings:
-                types |= question_type(text)
-            if isinstance(entry, Quote):
                 types |= QUESTION_TYPES["who"]  # "Who said ...?"
+            docs.append((-1, tokens))
             builder.add(entry.id, [person_token(p) for p in subjects], docs, types)
         self.analyzer.learn(vocabulary)
+        self.analyzer.forget_runs()
         return builder.build(vocabulary)
 
     def quote_question(self, quote: Quote) -> str:

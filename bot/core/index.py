@@ -152,6 +152,26 @@ class Index:
         return index
 
 
+class _Rows:
+    """Rows of unsigned integers appended one at a time straight into CSR arrays.
+
+    Not a list of lists: freeing hundreds of thousands of small lists at once holds the GIL
+    long enough to stall an event loop, while an array is freed in one go.
+    """
+
+    __slots__ = ("flat", "offsets")
+
+    def __init__(self) -> None:
+        self.offsets, self.flat = array("I", [0]), array("I")
+
+    def append(self, row: Iterable[int]) -> None:
+        self.flat.extend(row)
+        self.offsets.append(len(self.flat))
+
+    def csr(self) -> CSR:
+        return CSR(self.offsets, self.flat)
+
+
 class IndexBuilder:
     """Collects entries' tokens, then packs them into an `Index`."""
 
@@ -159,10 +179,10 @@ class IndexBuilder:
         self._ids: dict[str, int] = {}
         self.tokens: list[str] = []
         self.entry_ids: list[str] = []
-        self._entry_tokens: list[list[int]] = []
-        self._entry_subjects: list[list[int]] = []
+        self._entry_tokens = _Rows()
+        self._entry_subjects = _Rows()
         self._entry_docs = array("I", [0])
-        self._doc_tokens: list[list[int]] = []
+        self._doc_tokens = _Rows()
         self._doc_phrasing = array("i")
         self._entry_types = array("B")
 
@@ -181,46 +201,69 @@ class IndexBuilder:
         types: int = 0,
     ) -> None:
         """Add an entry: its subject tokens, documents as (phrasing index or -1, tokens), question types."""
-        union: set[int] = set()
-        subject_ids = sorted({self._id(t) for t in subjects})
-        union.update(subject_ids)
+        token_id = self._id
+        subject_ids = sorted(set(map(token_id, subjects)))
+        union = set(subject_ids)
         for phrasing, tokens in docs:
-            ids = sorted({self._id(t) for t in tokens})
+            ids = sorted(set(map(token_id, tokens)))
             union.update(ids)
             self._doc_tokens.append(ids)
             self._doc_phrasing.append(phrasing)
         self.entry_ids.append(entry_id)
         self._entry_tokens.append(sorted(union))
         self._entry_subjects.append(subject_ids)
-        self._entry_docs.append(len(self._doc_tokens))
+        self._entry_docs.append(len(self._doc_phrasing))
         self._entry_types.append(types)
 
     def build(self, vocabulary: Iterable[str]) -> Index:
         """Pack everything added, with BM25 weights: a token in fewer entries weighs more."""
         n = len(self.entry_ids)
-        postings: list[list[int]] = [[] for _ in self.tokens]
-        for e, row in enumerate(self._entry_tokens):
-            for tid in row:
-                postings[tid].append(e)
-        idf = array("d", (math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for p in postings))
+        entry_tokens = self._entry_tokens.csr()
+        postings = _invert(entry_tokens, len(self.tokens))
+        counts = [postings.row_len(t) for t in range(len(self.tokens))]
+        idf = array("d", (math.log(1 + (n - c + 0.5) / (c + 0.5)) for c in counts))
         # An unknown word weighs as much as the rarest known one.
         unknown_idf = math.log(1 + (n - 1 + 0.5) / 1.5) if n > 1 else 1.0
-        doc_weight = array("d", (sum(idf[t] for t in row) for row in self._doc_tokens))
+        doc_tokens = self._doc_tokens.csr()
+        flat, offsets = doc_tokens.flat, doc_tokens.offsets
+        doc_weight = array(
+            "d", (sum(idf[t] for t in flat[offsets[d] : offsets[d + 1]]) for d in range(len(doc_tokens)))
+        )
         docs = self._entry_docs
         entry_min_weight = array("d", (min(doc_weight[docs[e] : docs[e + 1]], default=0.0) for e in range(n)))
         return Index(
             tokens=self.tokens,
             entry_ids=self.entry_ids,
-            entry_tokens=CSR.from_rows(self._entry_tokens),
-            entry_subjects=CSR.from_rows(self._entry_subjects),
+            entry_tokens=entry_tokens,
+            entry_subjects=self._entry_subjects.csr(),
             entry_docs=self._entry_docs,
-            doc_tokens=CSR.from_rows(self._doc_tokens),
+            doc_tokens=doc_tokens,
             doc_phrasing=self._doc_phrasing,
             doc_weight=doc_weight,
             entry_min_weight=entry_min_weight,
             entry_types=self._entry_types,
-            postings=CSR.from_rows(postings),
+            postings=postings,
             idf=idf,
             unknown_idf=unknown_idf,
             vocabulary=sorted(vocabulary),
         )
+
+
+def _invert(rows: CSR, columns: int) -> CSR:
+    """The transpose of sparse rows: for each column, the rows holding it, in order."""
+    counts = [0] * columns
+    for c in rows.flat:
+        counts[c] += 1
+    offsets = array("I", [0])
+    total = 0
+    for c in counts:
+        total += c
+        offsets.append(total)
+    flat = array("I", [0]) * total
+    fill = list(offsets[:-1])
+    row_offsets = rows.offsets
+    for r in range(len(rows)):
+        for c in rows.flat[row_offsets[r] : row_offsets[r + 1]]:
+            flat[fill[c]] = r
+            fill[c] += 1
+    return CSR(offsets, flat)

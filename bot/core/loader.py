@@ -409,13 +409,18 @@ def _parse_one(name: str, text: str, col: _Collector) -> None:
     col.read(name, doc)
 
 
+_DIGEST_SLICE = 1 << 18
+
+
 def knowledge_digest(named_texts: list[tuple[str, str]]) -> str:
     """The content hash of knowledge files: their names and texts, in order."""
     digest = hashlib.sha256()
     for name, text in named_texts:
-        digest.update(
-            name.encode("utf-8", "surrogatepass") + b"\0" + text.encode("utf-8", "surrogatepass") + b"\0"
-        )
+        digest.update(name.encode("utf-8", "surrogatepass") + b"\0")
+        # In slices: encoding a large file at once holds the GIL long enough to stall an event loop.
+        for start in range(0, len(text), _DIGEST_SLICE):
+            digest.update(text[start : start + _DIGEST_SLICE].encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
     return digest.hexdigest()
 
 
