@@ -4,8 +4,9 @@ The real discord.py client connects to it through ``CELEBBOT_DISCORD_API_BASE`` 
 ``CELEBBOT_DISCORD_GATEWAY``. It speaks JSON text frames (no compression): HELLO,
 IDENTIFY then READY and GUILD_CREATE, heartbeats and their ACKs, RESUME then RESUMED.
 Every REST call is recorded; failures (a 429 with ``retry_after``, a 500) can be queued
-for a route. Tests drive it with `FakeDiscord.send_message`, `FakeDiscord.interact` and
-`FakeDiscord.wait_call`.
+for a route. Tests drive it with `FakeDiscord.send_message`, `FakeDiscord.slash`,
+`FakeDiscord.click`, `FakeDiscord.submit_modal` and `FakeDiscord.wait_call`; interactions
+may come from another member, with roles and permissions, or from a DM.
 
 Traps it avoids, measured with discord.py 2.7: REST answers carry ``Content-Type``
 exactly ``application/json`` (discord.py parses nothing else); the guild's
@@ -35,8 +36,11 @@ GUILD_ID = 120000000000000002
 CHANNEL_ID = 130000000000000003
 USER_ID = 140000000000000004
 OTHER_USER_ID = 140000000000000005
+ADMIN_CHANNEL_ID = 130000000000000006
+CURATOR_ROLE_ID = 160000000000000007
 TIMESTAMP = "2026-01-01T12:00:00.000000+00:00"
 EVERYONE_PERMISSIONS = "1071698660929"  # view channels, send messages, embed links, read history, ...
+MANAGE_GUILD = 1 << 5
 
 BOT_USER: dict[str, Any] = {
     "id": str(APP_ID),
@@ -56,17 +60,63 @@ def user(user_id: int = USER_ID, name: str = "alice") -> dict[str, Any]:
     return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": None, "avatar": None}
 
 
-def member(user_data: dict[str, Any]) -> dict[str, Any]:
-    """A guild member object."""
+def member(
+    user_data: dict[str, Any], roles: tuple[int, ...] = (), permissions: int | str = EVERYONE_PERMISSIONS
+) -> dict[str, Any]:
+    """A guild member object (``permissions``: as Discord resolves them in the channel)."""
     return {
         "user": user_data,
-        "roles": [],
+        "roles": [str(r) for r in roles],
         "joined_at": TIMESTAMP,
         "deaf": False,
         "mute": False,
         "flags": 0,
-        "permissions": EVERYONE_PERMISSIONS,
+        "permissions": str(permissions),
     }
+
+
+def _role(role_id: int, name: str, position: int) -> dict[str, Any]:
+    return {
+        "id": str(role_id),
+        "name": name,
+        "permissions": EVERYONE_PERMISSIONS if role_id == GUILD_ID else "0",
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
+def _channel(channel_id: int, name: str, position: int) -> dict[str, Any]:
+    return {
+        "id": str(channel_id),
+        "type": 0,
+        "guild_id": str(GUILD_ID),
+        "name": name,
+        "position": position,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+    }
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who interacts: a user, their roles and resolved permissions, and whether in a DM."""
+
+    user: dict[str, Any] = field(default_factory=user)
+    roles: tuple[int, ...] = ()
+    permissions: int | str = EVERYONE_PERMISSIONS
+    dm: bool = False
+
+
+ALICE = Who()
+BOB = Who(user(OTHER_USER_ID, "bob"))
 
 
 @dataclass
@@ -104,6 +154,7 @@ class FakeDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.calls: list[Call] = []
         self.sent: list[dict[str, Any]] = []  # messages the bot sent, as Discord would store them
+        self.modals: dict[int, dict[str, Any]] = {}  # interaction id -> the modal the bot opened
         self.frames: list[dict[str, Any]] = []  # gateway frames received from the bot
         self.failures: list[Failure] = []
         self.session_id = "fake-session-1"
@@ -286,19 +337,7 @@ class FakeDiscord:
             "verification_level": 0,
             "default_message_notifications": 0,
             "explicit_content_filter": 0,
-            "roles": [
-                {
-                    "id": str(GUILD_ID),
-                    "name": "@everyone",
-                    "permissions": EVERYONE_PERMISSIONS,
-                    "position": 0,
-                    "color": 0,
-                    "hoist": False,
-                    "managed": False,
-                    "mentionable": False,
-                    "flags": 0,
-                }
-            ],
+            "roles": [_role(GUILD_ID, "@everyone", 0), _role(CURATOR_ROLE_ID, "Curators", 1)],
             "emojis": [],
             "stickers": [],
             "features": [],
@@ -319,21 +358,7 @@ class FakeDiscord:
             "unavailable": False,
             "member_count": len(members),
             "members": members,
-            "channels": [
-                {
-                    "id": str(CHANNEL_ID),
-                    "type": 0,
-                    "guild_id": str(GUILD_ID),
-                    "name": "general",
-                    "position": 0,
-                    "permission_overwrites": [],
-                    "nsfw": False,
-                    "parent_id": None,
-                    "topic": None,
-                    "last_message_id": None,
-                    "rate_limit_per_user": 0,
-                }
-            ],
+            "channels": [_channel(CHANNEL_ID, "general", 0), _channel(ADMIN_CHANNEL_ID, "admin", 1)],
             "threads": [],
             "presences": [],
             "voice_states": [],
@@ -385,17 +410,31 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", data)
         return int(data["id"])
 
-    def _interaction(self, kind: int, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    def _interaction(self, kind: int, data: dict[str, Any], who: Who = ALICE, **extra: Any) -> dict[str, Any]:
         iid = self.next_id()
+        place: dict[str, Any]
+        if who.dm:
+            dm_channel = str(self.next_id())
+            place = {
+                "channel_id": dm_channel,
+                "channel": {"id": dm_channel, "type": 1, "recipients": [who.user]},
+                "user": who.user,
+                "context": 1,
+            }
+        else:
+            place = {
+                "guild_id": str(GUILD_ID),
+                "channel_id": str(CHANNEL_ID),
+                "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general"},
+                "member": member(who.user, who.roles, who.permissions),
+                "context": 0,
+            }
         return {
             "id": str(iid),
             "application_id": str(APP_ID),
             "type": kind,
             "data": data,
-            "guild_id": str(GUILD_ID),
-            "channel_id": str(CHANNEL_ID),
-            "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general"},
-            "member": member(user()),
+            **place,
             "token": f"interaction-token-{iid}",
             "version": 1,
             "app_permissions": EVERYONE_PERMISSIONS,
@@ -403,26 +442,67 @@ class FakeDiscord:
             "guild_locale": "en-US",
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
-            "context": 0,
             "attachment_size_limit": 26_214_400,
             **extra,
         }
 
-    async def slash(self, name: str, *, autocomplete: str | None = None, **options: str) -> int:
-        """A user runs a slash command, or types into the option ``autocomplete`` names; its id."""
-        opts: list[dict[str, Any]] = [{"name": k, "type": 3, "value": v} for k, v in options.items()]
+    async def slash(self, name: str, *, autocomplete: str | None = None, **options: Any) -> int:
+        """A user runs a slash command, or types into the option ``autocomplete`` names; its id.
+
+        A name with a space (``"kb add-fact"``) runs a subcommand of a group; ``who=Who(...)``
+        runs it as someone else (like `slash_by`).
+        """
+        who: Who = options.pop("who", ALICE)
+        return await self.slash_by(who, name, autocomplete=autocomplete, **options)
+
+    async def slash_by(self, who: Who, name: str, *, autocomplete: str | None = None, **options: Any) -> int:
+        """`slash`, by someone else (another member, other roles or permissions, or in a DM)."""
+        opts: list[dict[str, Any]] = [
+            {"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in options.items()
+        ]
         for opt in opts:
             if opt["name"] == autocomplete:
                 opt["focused"] = True
-        data = {"id": str(APP_ID + 1), "name": name, "type": 1, "options": opts}
-        payload = self._interaction(4 if autocomplete else 2, data)
+        top, _, sub = name.partition(" ")
+        if sub:
+            opts = [{"name": sub, "type": 1, "options": opts}]
+        data = {"id": str(APP_ID + 1), "name": top, "type": 1, "options": opts}
+        payload = self._interaction(4 if autocomplete else 2, data, who)
         await self.dispatch("INTERACTION_CREATE", payload)
         return int(payload["id"])
 
-    async def click(self, message: dict[str, Any], custom_id: str) -> int:
+    async def click(self, message: dict[str, Any], custom_id: str, *, who: Who = ALICE) -> int:
         """A user clicks a button on a message the bot sent; the interaction id."""
         data = {"custom_id": custom_id, "component_type": 2}
-        payload = self._interaction(3, data, message=message)
+        payload = self._interaction(3, data, who, message=message)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return int(payload["id"])
+
+    async def modal(self, interaction_id: int, start: int = 0) -> dict[str, Any]:
+        """The modal (form) the bot opened in response to an interaction."""
+        call = await self.callback(interaction_id, start)
+        assert call.body["type"] == 9, f"the bot answered with type {call.body['type']}, not a modal"
+        return self.modals[interaction_id]
+
+    async def submit_modal(self, modal: dict[str, Any], values: dict[str, str], *, who: Who = ALICE) -> int:
+        """A user fills in a modal's text inputs (by custom id; others keep their value) and submits it."""
+        unknown = set(values) - {i["custom_id"] for i in text_inputs(modal)}
+        assert not unknown, f"the modal has no inputs {unknown}"
+
+        def submitted(component: dict[str, Any]) -> dict[str, Any]:
+            if component["type"] == 1:
+                return {"type": 1, "components": [submitted(c) for c in component["components"]]}
+            if component["type"] == 18:
+                return {"type": 18, "component": submitted(component["component"])}
+            cid = component["custom_id"]
+            return {
+                "type": component["type"],
+                "custom_id": cid,
+                "value": values.get(cid, component.get("value", "")),
+            }
+
+        data = {"custom_id": modal["custom_id"], "components": [submitted(c) for c in modal["components"]]}
+        payload = self._interaction(5, data, who)
         await self.dispatch("INTERACTION_CREATE", payload)
         return int(payload["id"])
 
@@ -460,7 +540,7 @@ class FakeDiscord:
             if request.content_type == "application/json":
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/"):
-                body = {"_multipart": raw.decode("utf-8", "replace")}
+                body = _parse_multipart(request, raw)
         call = Call(request.method, path, dict(request.query), body)
         self.calls.append(call)
         try:
@@ -519,7 +599,7 @@ class FakeDiscord:
             return 200, self._callback(p, body)
         if m == "POST" and re.fullmatch(rf"/webhooks/{APP_ID}/[^/]+", p):
             return 200, self._sent_message(body)
-        if m == "PATCH" and re.fullmatch(rf"/webhooks/{APP_ID}/[^/]+/messages/@original", p):
+        if m == "PATCH" and re.fullmatch(rf"/webhooks/{APP_ID}/[^/]+/messages/[^/]+", p):
             return 200, self._sent_message(body)
         if m == "PUT" and re.fullmatch(rf"/applications/{APP_ID}(/guilds/\d+)?/commands", p):
             guild = re.search(r"/guilds/(\d+)/", p)
@@ -549,6 +629,8 @@ class FakeDiscord:
                 "response_message_ephemeral": bool(data.get("flags", 0) & 64),
             }
         }
+        if kind == 9:
+            self.modals[int(interaction_id)] = data
         if kind in (4, 5, 7):
             message = self._sent_message(data)
             out["interaction"]["response_message_id"] = message["id"]
@@ -569,3 +651,32 @@ class FakeDiscord:
         if guild_id:
             out["guild_id"] = guild_id
         return out
+
+
+def text_inputs(modal: dict[str, Any]) -> list[dict[str, Any]]:
+    """The text inputs of a modal, in order, whether in action rows or labels."""
+    out: list[dict[str, Any]] = []
+    for component in modal["components"]:
+        if component["type"] == 1:
+            out.extend(c for c in component["components"] if c["type"] == 4)
+        elif component["type"] == 18 and component["component"]["type"] == 4:
+            out.append(component["component"])
+    return out
+
+
+def _parse_multipart(request: web.Request, raw: bytes) -> dict[str, Any]:
+    """A multipart body (a message with files): its JSON payload, with the files' text under ``_files``."""
+    boundary = request.content_type and request.headers["Content-Type"].split("boundary=")[-1].strip('"')
+    body: dict[str, Any] = {"_files": {}}
+    for part in raw.split(f"--{boundary}".encode()):
+        head, _, content = part.partition(b"\r\n\r\n")
+        content = content.removesuffix(b"\r\n")
+        name = re.search(rb'name="([^"]+)"', head)
+        if name is None:
+            continue
+        filename = re.search(rb'filename="([^"]+)"', head)
+        if name.group(1) == b"payload_json":
+            body.update(json.loads(content))
+        elif filename is not None:
+            body["_files"][filename.group(1).decode()] = content.decode("utf-8", "replace")
+    return body

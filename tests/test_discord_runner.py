@@ -19,7 +19,7 @@ from bot.discord_bot.settings import Secret, Settings
 from tests.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID, TOKEN, FakeDiscord
 
 REPO = Path(__file__).resolve().parent.parent
-COMMANDS = {"ask", "quote", "who", "sources", "help"}
+COMMANDS = {"ask", "quote", "who", "sources", "help", "kb"}
 
 
 def run_args(knowledge: Path | None = None) -> argparse.Namespace:
@@ -132,7 +132,7 @@ async def test_sync_to_a_guild_registers_every_command(
     ask = next(c for c in put.body if c["name"] == "ask")
     assert ask["options"][0]["name"] == "question"
     assert ask["options"][0]["autocomplete"] is True
-    assert out.getvalue().startswith(f"Synced 5 slash commands to guild {GUILD_ID}: ")
+    assert out.getvalue().startswith(f"Synced 6 slash commands to guild {GUILD_ID}: ")
     assert fake_discord.frames == []  # syncing never connects to the gateway
     assert not heartbeat_path(settings.data_dir).exists()  # nor says anything about a running bot
 

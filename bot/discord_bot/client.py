@@ -1,6 +1,8 @@
-"""The bot: a discord.py `commands.AutoShardedBot` over one `Engine`, with its error handling.
+"""The bot: a discord.py `commands.AutoShardedBot` over the knowledge, with its error handling.
 
-The engine is built once at start and handed to the cogs through their constructors.
+The engine is not fixed: `CelebBot.engine` is the latest good one of a `Reloader` that
+watches the knowledge files, so the cogs read it anew for every question. The bot also
+holds the `KnowledgeStore` curators edit through and the `Feedback` database.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 import discord
@@ -21,11 +23,15 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.core import Engine
+from bot.core import Engine, Problem, default_knowledge_path
+from bot.core.feedback import Feedback
 from bot.core.health import Heartbeat, heartbeat_path, write_heartbeat
+from bot.core.reload import Reloader
+from bot.core.store import KnowledgeStore
 
+from .metrics import Metrics
 from .settings import Settings
-from .text import cooldown_text
+from .text import cooldown_text, take_lines
 
 __all__ = [
     "NO_MENTIONS",
@@ -33,6 +39,7 @@ __all__ = [
     "CelebBot",
     "CelebTree",
     "QuestionCooldown",
+    "Refused",
     "bot_intents",
     "configure_endpoints",
     "invite_url",
@@ -49,6 +56,10 @@ DEFER_AFTER = 1.5
 #: Seconds between heartbeat files (``celebbot health`` calls one older than 90 s stale).
 HEARTBEAT_EVERY = 15.0
 FAILED_TEXT = "Sorry, something went wrong on my side. It has been logged; please try again later."
+#: Seconds between checks of the knowledge files for changes (a change is live well within 2 s).
+RELOAD_EVERY = 0.5
+#: Discord's limit on a message's text.
+MESSAGE_MAX = 2000
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -155,6 +166,10 @@ async def run_blocking(
     return await task
 
 
+class Refused(app_commands.CheckFailure):
+    """A check that failed, with a message for the user (like "only curators may edit the knowledge")."""
+
+
 class CelebTree(app_commands.CommandTree["CelebBot"]):
     """The slash command tree; a failing command gets a short ephemeral message and a logged traceback."""
 
@@ -164,11 +179,14 @@ class CelebTree(app_commands.CommandTree["CelebBot"]):
         """Tell the user briefly; log everything but cooldowns and failed checks."""
         if isinstance(error, app_commands.CommandOnCooldown):
             text = cooldown_text(error.retry_after)
+        elif isinstance(error, Refused):
+            text = str(error)
         elif isinstance(error, app_commands.CheckFailure):
             text = "You can't use that command here."
         else:
             name = interaction.command.qualified_name if interaction.command else "?"
             log.error("slash command /%s failed", name, exc_info=error)
+            interaction.client.metrics.command_error(command=f"/{name}")
             text = FAILED_TEXT
         try:
             await respond(interaction, content=text, ephemeral=True)
@@ -177,9 +195,16 @@ class CelebTree(app_commands.CommandTree["CelebBot"]):
 
 
 class CelebBot(commands.AutoShardedBot):
-    """celebbot on Discord: questions by mention, prefix command and slash commands."""
+    """celebbot on Discord: questions by mention, prefix command and slash commands; curation by ``/kb``."""
 
-    def __init__(self, engine: Engine, settings: Settings, **options: Any) -> None:  # noqa: ANN401
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        metrics: Metrics | None = None,
+        **options: Any,  # noqa: ANN401
+    ) -> None:
         intents = bot_intents(settings.message_content)
         options.setdefault("shard_count", settings.shard_count)
         if settings.shard_ids is not None:
@@ -192,10 +217,22 @@ class CelebBot(commands.AutoShardedBot):
             tree_cls=CelebTree,
             **options,
         )
-        self.engine = engine
         self.settings = settings
         self.question_cooldown = QuestionCooldown(settings.cooldown_rate, settings.cooldown_per)
+        self.metrics: Metrics = metrics if metrics is not None else Metrics()
+        self.knowledge_path = settings.knowledge or default_knowledge_path()
+        self.reloader = Reloader(
+            self.knowledge_path,
+            engine=engine,
+            cache_dir=settings.data_dir / "cache",
+            on_reload=self._knowledge_reloaded,
+            on_error=self._knowledge_invalid,
+        )
+        self.store = KnowledgeStore(self.knowledge_path, settings.data_dir)
+        self.feedback = Feedback(settings.data_dir)
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._watch_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
         if settings.gateway:
             self._use_gateway(settings.gateway)
 
@@ -210,19 +247,83 @@ class CelebBot(commands.AutoShardedBot):
 
         self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
 
-    async def setup_hook(self) -> None:
-        """Load the features (cogs) with the engine."""
-        from .cogs.lookup import Lookup
-        from .cogs.questions import Questions, SuggestionButton
+    @property
+    def engine(self) -> Engine:
+        """The engine of the latest knowledge that loaded (read it anew for every question)."""
+        return self.reloader.engine
 
-        await self.add_cog(Questions(self, self.engine))
-        await self.add_cog(Lookup(self, self.engine))
-        self.add_dynamic_items(SuggestionButton)
+    async def setup_hook(self) -> None:
+        """Load the features (cogs) and start watching the knowledge files."""
+        from .cogs.curation import Curation
+        from .cogs.lookup import Lookup
+        from .cogs.questions import Questions, SuggestionButton, VoteButton
+
+        await self.add_cog(Questions(self))
+        await self.add_cog(Lookup(self))
+        await self.add_cog(Curation(self))
+        self.add_dynamic_items(SuggestionButton, VoteButton)
+        self._watch_task = asyncio.create_task(self.reloader.watch(RELOAD_EVERY))
         log.info(
             "celebbot ready to answer from %d facts and %d quotes",
             len(self.engine.kb.facts),
             len(self.engine.kb.quotes),
         )
+
+    # -- live reload and background work ------------------------------------------
+
+    def in_background(self, coro: Coroutine[Any, Any, object]) -> None:
+        """Run ``coro`` without waiting for it; a failure is logged, and `close` cancels it."""
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
+
+    def record_declined(self, question: str) -> None:
+        """Count a declined question in the feedback database, off the event loop."""
+        self.in_background(asyncio.to_thread(self.feedback.record_declined, question))
+
+    async def reload_now(self) -> None:
+        """Reload the knowledge at once (after an edit), so that the next question sees it."""
+        await self.reloader.check(force=True)
+
+    def _knowledge_reloaded(self, engine: Engine) -> None:
+        self.metrics.reload(ok=True)
+        self.dispatch("knowledge_reload", engine)
+
+    def _knowledge_invalid(self, problems: list[Problem]) -> None:
+        # The Reloader has logged every file:line problem; the admin channel is told too.
+        self.metrics.reload(ok=False)
+        if self.settings.admin_channel is not None:
+            self.in_background(self.post_problems(self.settings.admin_channel, problems))
+
+    def problem_lines(self, problems: Sequence[object]) -> list[str]:
+        """Each problem (or warning) as ``file:line: message``, the file relative to the knowledge folder."""
+        prefix = f"{self.knowledge_path}{os.sep}"
+        return [str(p).removeprefix(prefix) for p in problems]
+
+    async def post_problems(self, channel_id: int, problems: list[Problem]) -> None:
+        """Tell the admin channel which knowledge files do not load, and where (never pinging anyone)."""
+        await self.wait_until_ready()
+        channel = self.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            # With several processes (shards) only the one whose servers hold the channel posts.
+            level = logging.WARNING if self.settings.shard_ids is None else logging.DEBUG
+            log.log(level, "cannot post to the admin channel %s: the bot does not see it", channel_id)
+            return
+        head = (
+            "**The knowledge files changed but do not load.** "
+            "I am still answering from the last good knowledge. Problems:"
+        )
+        lines = [f"• {discord.utils.escape_markdown(line)}" for line in self.problem_lines(problems)]
+        text = head + "\n" + take_lines(lines, MESSAGE_MAX - len(head) - 1)
+        try:
+            await channel.send(text, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("cannot post to the admin channel %s: %s", channel_id, exc)
 
     # -- the heartbeat file `celebbot health` reads -------------------------------
 
@@ -268,6 +369,9 @@ class CelebBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         """Disconnect, and leave a heartbeat that says so."""
+        for pending in [self._watch_task, *self._background]:
+            if pending is not None:
+                pending.cancel()
         task = self._heartbeat_task
         if task is not None:
             task.cancel()
@@ -300,6 +404,7 @@ class CelebBot(commands.AutoShardedBot):
         else:
             name = context.command.qualified_name if context.command else "?"
             log.error("prefix command %s failed", name, exc_info=exception)
+            self.metrics.command_error(command=f"{context.prefix or ''}{name}")
             text = FAILED_TEXT
         try:
             await context.reply(text, allowed_mentions=NO_MENTIONS, mention_author=False)

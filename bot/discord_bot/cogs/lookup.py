@@ -15,6 +15,7 @@ from bot.core.text import normalize
 from ..client import respond, run_blocking
 from ..embeds import answer_embed, help_embed, profile_embed, sources_embed
 from ..text import shorten
+from .questions import vote_view
 
 if TYPE_CHECKING:
     from ..client import CelebBot
@@ -46,9 +47,13 @@ def people_choices(engine: Engine, typed: str, limit: int = 25) -> list[app_comm
 class Lookup(commands.Cog):
     """Quotes, profiles, sources and help."""
 
-    def __init__(self, bot: CelebBot, engine: Engine) -> None:
+    def __init__(self, bot: CelebBot) -> None:
         self.bot = bot
-        self.engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        """The latest good engine (a reload may swap it between two commands)."""
+        return self.bot.engine
 
     @app_commands.command(name="quote")
     @app_commands.describe(person="Whose words (leave empty for anyone)", search="Words the quote is about")
@@ -68,7 +73,9 @@ class Lookup(commands.Cog):
             text = "I have no quote like that yet." if search else "I have no quotes by them yet."
             await respond(interaction, content=text, ephemeral=True)
             return
-        await respond(interaction, embed=answer_embed(self.engine.answer_for(found)))
+        await respond(
+            interaction, embed=answer_embed(self.engine.answer_for(found)), view=vote_view(found.id)
+        )
 
     @quote.autocomplete("person")
     async def quote_person(

@@ -1,17 +1,24 @@
-"""Questions: by mention, by prefix command, by ``/ask`` with autocomplete, and by "did you mean" buttons."""
+"""Questions: by mention, by prefix command, by ``/ask`` with autocomplete, and by "did you mean" buttons.
+
+Answers carry thumbs-up and thumbs-down buttons (`VoteButton`); declined questions are
+counted in the feedback database for ``/kb gaps``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core import Answer, Engine, Fact, Quote
+from bot.core.loader import ID_PATTERN
 
 from ..client import FAILED_TEXT, NO_MENTIONS, respond, run_blocking
 from ..embeds import answer_embed, decline_text, help_embed
@@ -20,7 +27,7 @@ from ..text import cooldown_text, question_from_mention, shorten, suggestion_key
 if TYPE_CHECKING:
     from ..client import CelebBot
 
-__all__ = ["Questions", "Reply", "SuggestionButton", "build_reply"]
+__all__ = ["Questions", "Reply", "SuggestionButton", "VoteButton", "build_reply", "vote_view"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +37,10 @@ CHOICE_MAX = 100
 QUESTION_MAX = 300
 #: How long "did you mean" buttons stay clickable is not limited: they are found by custom id.
 SUGGESTION_ID = "celebbot:ask:{key}"
+#: A vote button names the fact or quote it is about (ids are at most 64 characters, custom ids 100).
+VOTE_ID = "celebbot:vote:{direction}:{entry_id}"
+#: How a question was asked, as `Metrics.question` counts it.
+Via = Literal["mention", "prefix", "slash", "button"]
 
 
 class SuggestionButton(
@@ -68,6 +79,62 @@ class SuggestionButton(
         await cog.answer_suggestion(interaction, self.key)
 
 
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"celebbot:vote:(?P<direction>up|down):(?P<entry_id>[a-z0-9][a-z0-9._-]{0,63})",
+):
+    """A thumbs-up or thumbs-down on an answer, recorded with the answer's fact id. Works after restarts."""
+
+    def __init__(self, direction: str, entry_id: str) -> None:
+        up = direction == "up"
+        super().__init__(
+            discord.ui.Button(
+                emoji="\N{THUMBS UP SIGN}" if up else "\N{THUMBS DOWN SIGN}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=VOTE_ID.format(direction=direction, entry_id=entry_id),
+            )
+        )
+        self.up = up
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        """Rebuild the button from a click."""
+        return cls(match["direction"], match["entry_id"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Record the vote (a person's second vote on an answer replaces the first); thank them privately."""
+        feedback = interaction.client.feedback
+        try:
+            await asyncio.to_thread(
+                feedback.record_vote, self.entry_id, self.up, user_id=str(interaction.user.id)
+            )
+        except Exception:
+            log.exception("recording a vote on %s failed", self.entry_id)
+            interaction.client.metrics.command_error(command="vote")
+            await respond(interaction, content=FAILED_TEXT, ephemeral=True)
+            return
+        text = (
+            "Thanks! Glad that helped." if self.up else "Thanks, noted: a curator will look at this answer."
+        )
+        await respond(interaction, content=text, ephemeral=True)
+
+
+def vote_view(entry_id: str, view: discord.ui.View | None = None) -> discord.ui.View:
+    """Thumbs-up and thumbs-down buttons for the answer from ``entry_id`` (added to ``view`` if given)."""
+    view = view or discord.ui.View(timeout=None)
+    if ID_PATTERN.match(entry_id) and len(entry_id) <= 64:
+        view.add_item(VoteButton("up", entry_id))
+        view.add_item(VoteButton("down", entry_id))
+    return view
+
+
 @dataclass
 class Reply:
     """What the bot sends back for an answer: text, an embed, and maybe buttons."""
@@ -89,9 +156,10 @@ class Reply:
 
 
 def build_reply(answer: Answer) -> Reply:
-    """An answer as an embed, or a decline with up to three "did you mean" buttons."""
+    """An answer as an embed with vote buttons, or a decline with up to three "did you mean" buttons."""
     if answer.answered:
-        return Reply(embed=answer_embed(answer))
+        view = vote_view(answer.entry_id) if answer.entry_id else None
+        return Reply(embed=answer_embed(answer), view=view)
     if not answer.suggestions:
         return Reply(content=decline_text(answer))
     view = discord.ui.View(timeout=None)
@@ -116,18 +184,29 @@ def _suggestable(engine: Engine) -> dict[str, str]:
 class Questions(commands.Cog):
     """Answers questions, however they are asked."""
 
-    def __init__(self, bot: CelebBot, engine: Engine) -> None:
+    def __init__(self, bot: CelebBot) -> None:
         self.bot = bot
-        self.engine = engine
         self._suggestions: dict[str, str] = {}
 
     async def cog_load(self) -> None:
         """Index the questions "did you mean" buttons can stand for."""
-        self._suggestions = await run_blocking(None, _suggestable, self.engine)
+        self._suggestions = await run_blocking(None, _suggestable, self.bot.engine)
 
-    async def _ask(self, question: str, interaction: discord.Interaction[Any] | None = None) -> Reply:
-        answer = await run_blocking(interaction, self.engine.ask, shorten(question, 1000))
+    @commands.Cog.listener()
+    async def on_knowledge_reload(self, engine: Engine) -> None:
+        """Index the new knowledge's questions; buttons of questions it no longer has say so."""
+        self._suggestions = await run_blocking(None, _suggestable, engine)
+
+    async def _ask(
+        self, question: str, via: Via, interaction: discord.Interaction[Any] | None = None
+    ) -> Reply:
+        engine = self.bot.engine  # the latest good one: it may be swapped by a reload at any time
+        started = time.perf_counter()
+        answer = await run_blocking(interaction, engine.ask, shorten(question, 1000))
+        self.bot.metrics.question(answered=answer.answered, seconds=time.perf_counter() - started, via=via)
         log.debug("answered=%s entry=%s score=%.3f", answer.answered, answer.entry_id, answer.score)
+        if not answer.answered:
+            self.bot.record_declined(question)
         return build_reply(answer)
 
     # -- mentions -------------------------------------------------------------
@@ -152,10 +231,11 @@ class Questions(commands.Cog):
             elif (retry := self.bot.question_cooldown.hit(message.author.id)) is not None:
                 reply = Reply(content=cooldown_text(retry))
             else:
-                reply = await self._ask(question)
+                reply = await self._ask(question, "mention")
             await message.reply(mention_author=False, **reply.kwargs())
         except Exception:
             log.exception("answering a mention failed")
+            self.bot.metrics.command_error(command="mention")
             try:
                 await message.reply(FAILED_TEXT, allowed_mentions=NO_MENTIONS, mention_author=False)
             except discord.HTTPException:
@@ -167,7 +247,7 @@ class Questions(commands.Cog):
     async def ask_prefix(self, ctx: commands.Context[Any], *, question: str) -> None:
         """Ask a question: ``!ask When did Kim and Kanye meet?``."""
         self.bot.question_cooldown.check_command(ctx.author.id)
-        reply = await self._ask(question)
+        reply = await self._ask(question, "prefix")
         await ctx.reply(mention_author=False, **reply.kwargs())
 
     @commands.command(name="help")
@@ -186,7 +266,7 @@ class Questions(commands.Cog):
     ) -> None:
         """Ask about a celebrity; the answer cites its source."""
         self.bot.question_cooldown.check_interaction(interaction.user.id)
-        reply = await self._ask(question, interaction)
+        reply = await self._ask(question, "slash", interaction)
         await respond(interaction, **reply.kwargs())
 
     @ask_slash.autocomplete("question")
@@ -194,7 +274,7 @@ class Questions(commands.Cog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """The questions the knowledge answers closest to what has been typed."""
-        labels = await run_blocking(None, self.engine.complete, shorten(current, QUESTION_MAX), 25)
+        labels = await run_blocking(None, self.bot.engine.complete, shorten(current, QUESTION_MAX), 25)
         choices: list[app_commands.Choice[str]] = []
         for label in labels:
             text = shorten(label, CHOICE_MAX)
@@ -217,12 +297,13 @@ class Questions(commands.Cog):
             if retry is not None:
                 await respond(interaction, content=cooldown_text(retry), ephemeral=True)
                 return
-            reply = await self._ask(question, interaction)
+            reply = await self._ask(question, "button", interaction)
             if reply.embed is not None:
                 reply.content = shorten(f"**{discord.utils.escape_markdown(question)}**", 2000)
             await respond(interaction, **reply.kwargs())
         except Exception:
             log.exception("answering a suggestion failed")
+            self.bot.metrics.command_error(command="suggestion")
             try:
                 await respond(interaction, content=FAILED_TEXT, ephemeral=True)
             except discord.HTTPException:
