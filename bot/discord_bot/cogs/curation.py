@@ -45,6 +45,8 @@ INPUT_MAX = 4000
 CHOICE_MAX = 100
 #: Forms and "try again" buttons stay usable this long (seconds).
 FORM_TIMEOUT = 3600.0
+#: ``/kb check`` looks for phrasings the matcher confuses only in knowledge up to this many entries.
+CHECK_COLLISIONS_MAX = 2000
 
 Action = Literal["add-fact", "add-quote", "edit"]
 Record = Source | Person | Fact | Quote
@@ -615,8 +617,9 @@ class Curation(
         if not records:
             await respond(interaction, content="No edits yet.", ephemeral=True)
             return
-        lines = [escape_markdown(r.line()) for r in records]
-        await respond(interaction, content=take_lines(lines, MESSAGE_MAX), ephemeral=True)
+        lines = [r.line().replace("`", "'") for r in records]
+        text = "```\n" + take_lines(lines, MESSAGE_MAX - 8) + "\n```"
+        await respond(interaction, content=text, ephemeral=True)
 
     @app_commands.command(name="undo")
     async def undo(self, interaction: discord.Interaction[Any]) -> None:
@@ -651,11 +654,14 @@ class Curation(
         await respond(interaction, content=text, ephemeral=True)
 
     @app_commands.command(name="check")
-    @app_commands.checks.cooldown(1, 10.0)
+    @app_commands.checks.cooldown(3, 60.0)
     async def check(self, interaction: discord.Interaction[Any]) -> None:
         """Validate the knowledge files and list what to look at."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await asyncio.to_thread(check_knowledge, self.bot.knowledge_path)
+        # Asking the matcher every phrasing is slow for a large knowledge base: only for a small one.
+        kb_now = self.bot.engine.kb
+        collisions = len(kb_now.facts) + len(kb_now.quotes) <= CHECK_COLLISIONS_MAX
+        report = await asyncio.to_thread(check_knowledge, self.bot.knowledge_path, collisions=collisions)
         if report.kb is None:
             head = (
                 f"Not valid: {len(report.problems)} problems. Still answering from the last good knowledge."
