@@ -3,9 +3,9 @@
 The cache file is keyed by the knowledge files' content hash; its header also names the
 cache format, celebbot's version and the Python version (`marshal`'s format depends on
 it), and carries a SHA-256 of its payload. A missing, stale or corrupt cache is rebuilt and
-replaced, never trusted. The payload is `marshal` data: plain values only (strings,
-numbers, bytes, tuples, lists), so reading it can create no objects of other kinds and
-runs no code, unlike `pickle`.
+replaced, never trusted. The payload is a run of `marshal` chunks (their sizes are in the
+header): plain values only (strings, numbers, bytes, tuples, lists), so reading it can
+create no objects of other kinds and runs no code, unlike `pickle`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import marshal
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ __all__ = ["CACHE_FORMAT", "load_engine"]
 log = logging.getLogger(__name__)
 
 #: Bump when the index or the payload layout changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _MAGIC = b"celebbot-index\n"
 _RECORDS: tuple[type[Any], ...] = (Source, Person, Fact, Quote)
 
@@ -58,25 +59,49 @@ def cache_path(cache_dir: Path, digest: str) -> Path:
     return cache_dir / f"index-{digest[:32]}.bin"
 
 
-def _dump(engine: Engine) -> bytes:
+#: Rows of one kind of record per chunk: each chunk is read with one `marshal.loads` call, which
+#: holds the GIL throughout, so chunks stay small enough not to stall a bot's event loop.
+_CHUNK_ROWS = 4096
+
+
+def _chunks(engine: Engine) -> Iterator[object]:
+    """The cache's payload as plain values, one `marshal` chunk each."""
     kb = engine.kb
-    records = [
-        [tuple(getattr(r, name) for name in _fields(cls)) for r in rows]
-        for cls, rows in zip(
-            _RECORDS,
-            (kb.sources.values(), kb.people.values(), kb.facts.values(), kb.quotes.values()),
-            strict=True,
-        )
-    ]
-    payload = (records, list(kb.synonyms), kb.digest, list(kb.files), engine.index.dump())
-    return marshal.dumps(payload)
+    tables = (kb.sources.values(), kb.people.values(), kb.facts.values(), kb.quotes.values())
+    for kind, (cls, rows) in enumerate(zip(_RECORDS, tables, strict=True)):
+        names = _fields(cls)
+        batch: list[tuple[object, ...]] = []
+        for row in rows:
+            batch.append(tuple(getattr(row, name) for name in names))
+            if len(batch) == _CHUNK_ROWS:
+                yield (kind, batch)
+                batch = []
+        if batch:
+            yield (kind, batch)
+    yield ("kb", list(kb.synonyms), kb.digest, list(kb.files))
+    for part in engine.index.dump():
+        yield ("index", part)
 
 
-def _restore(payload: bytes) -> Engine:
-    records, synonyms, digest, files, index = marshal.loads(payload)  # noqa: S302 - plain values only
-    sources, people, facts, quotes = (
-        [cls(*row) for row in rows] for cls, rows in zip(_RECORDS, records, strict=True)
-    )
+def _restore(payload: memoryview, sizes: list[int]) -> Engine:
+    records: list[list[Any]] = [[] for _ in _RECORDS]
+    index: list[object] = []
+    kb_parts: tuple[Any, ...] = ()
+    at = 0
+    for size in sizes:
+        chunk = marshal.loads(payload[at : at + size])  # noqa: S302 - plain values only
+        at += size
+        if chunk[0] == "index":
+            index.append(chunk[1])
+        elif chunk[0] == "kb":
+            kb_parts = chunk[1:]
+        else:
+            cls = _RECORDS[chunk[0]]
+            records[chunk[0]].extend(cls(*row) for row in chunk[1])
+    if at != len(payload) or len(kb_parts) != 3:
+        raise ValueError("the chunks do not fill the cache")
+    synonyms, digest, files = kb_parts
+    sources, people, facts, quotes = records
     kb = KnowledgeBase.build(
         sources, people, facts, quotes, [tuple(g) for g in synonyms], digest=digest, files=tuple(files)
     )
@@ -97,14 +122,17 @@ def _read(path: Path, digest: str) -> Engine | None:
             raise ValueError("not a celebbot index cache")
         end = data.index(b"\n", len(_MAGIC))
         header = json.loads(data[len(_MAGIC) : end])
-        payload = data[end + 1 :]
         if {k: header.get(k) for k in _header(digest)} != _header(digest):
             log.info("the index cache %s is stale; rebuilding", path)
             return None
+        payload = memoryview(data)[end + 1 :]  # a view: no second copy of a large file
         if header.get("sha256") != hashlib.sha256(payload).hexdigest():
             raise ValueError("checksum mismatch")
+        sizes = header.get("chunks")
+        if not (isinstance(sizes, list) and all(isinstance(n, int) and n > 0 for n in sizes)):
+            raise ValueError("no chunk sizes")
         with paused_gc():
-            return _restore(payload)
+            return _restore(payload, sizes)
     except (ValueError, TypeError, KeyError, EOFError, IndexError) as exc:
         log.warning("the index cache %s is corrupt (%s); rebuilding", path, exc)
         return None
@@ -112,14 +140,19 @@ def _read(path: Path, digest: str) -> Engine | None:
 
 def _write(path: Path, engine: Engine) -> None:
     """Write the cache atomically; a failure is logged, never raised (the cache is optional)."""
-    payload = _dump(engine)
-    header = dict(_header(engine.kb.digest), sha256=hashlib.sha256(payload).hexdigest())
+    chunks = [marshal.dumps(chunk) for chunk in _chunks(engine)]
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    header = dict(_header(engine.kb.digest), sha256=digest.hexdigest(), chunks=[len(c) for c in chunks])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(_MAGIC + json.dumps(header).encode() + b"\n" + payload)
+                out.write(_MAGIC + json.dumps(header).encode() + b"\n")
+                for chunk in chunks:
+                    out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, path)

@@ -177,7 +177,6 @@ class IndexBuilder:
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
-        self.tokens: list[str] = []
         self.entry_ids: list[str] = []
         self._entry_tokens = _Rows()
         self._entry_subjects = _Rows()
@@ -185,13 +184,6 @@ class IndexBuilder:
         self._doc_tokens = _Rows()
         self._doc_phrasing = array("i")
         self._entry_types = array("B")
-
-    def _id(self, token: str) -> int:
-        tid = self._ids.get(token)
-        if tid is None:
-            tid = self._ids[token] = len(self.tokens)
-            self.tokens.append(token)
-        return tid
 
     def add(
         self,
@@ -201,13 +193,13 @@ class IndexBuilder:
         types: int = 0,
     ) -> None:
         """Add an entry: its subject tokens, documents as (phrasing index or -1, tokens), question types."""
-        token_id = self._id
-        subject_ids = sorted(set(map(token_id, subjects)))
+        ids = self._ids  # token -> id, numbered in the order first seen
+        subject_ids = sorted({ids.setdefault(t, len(ids)) for t in subjects})
         union = set(subject_ids)
         for phrasing, tokens in docs:
-            ids = sorted(set(map(token_id, tokens)))
-            union.update(ids)
-            self._doc_tokens.append(ids)
+            row = sorted({ids.setdefault(t, len(ids)) for t in tokens})
+            union.update(row)
+            self._doc_tokens.append(row)
             self._doc_phrasing.append(phrasing)
         self.entry_ids.append(entry_id)
         self._entry_tokens.append(sorted(union))
@@ -218,9 +210,10 @@ class IndexBuilder:
     def build(self, vocabulary: Iterable[str]) -> Index:
         """Pack everything added, with BM25 weights: a token in fewer entries weighs more."""
         n = len(self.entry_ids)
+        tokens = list(self._ids)
         entry_tokens = self._entry_tokens.csr()
-        postings = _invert(entry_tokens, len(self.tokens))
-        counts = [postings.row_len(t) for t in range(len(self.tokens))]
+        postings = _invert(entry_tokens, len(tokens))
+        counts = [postings.row_len(t) for t in range(len(tokens))]
         idf = array("d", (math.log(1 + (n - c + 0.5) / (c + 0.5)) for c in counts))
         # An unknown word weighs as much as the rarest known one.
         unknown_idf = math.log(1 + (n - 1 + 0.5) / 1.5) if n > 1 else 1.0
@@ -232,7 +225,7 @@ class IndexBuilder:
         docs = self._entry_docs
         entry_min_weight = array("d", (min(doc_weight[docs[e] : docs[e + 1]], default=0.0) for e in range(n)))
         return Index(
-            tokens=self.tokens,
+            tokens=tokens,
             entry_ids=self.entry_ids,
             entry_tokens=entry_tokens,
             entry_subjects=self._entry_subjects.csr(),
