@@ -64,7 +64,7 @@ def cache_path(cache_dir: Path, digest: str) -> Path:
 _CHUNK_ROWS = 4096
 
 
-def _chunks(engine: Engine) -> Iterator[object]:
+def _chunks(engine: Engine) -> Iterator[Any]:
     """The cache's payload as plain values, one `marshal` chunk each."""
     kb = engine.kb
     tables = (kb.sources.values(), kb.people.values(), kb.facts.values(), kb.quotes.values())
