@@ -29,6 +29,7 @@ from bot.core.health import Heartbeat, heartbeat_path, write_heartbeat
 from bot.core.reload import Reloader
 from bot.core.store import KnowledgeStore
 
+from .logs import begin_event, note_event
 from .metrics import Metrics
 from .settings import Settings
 from .text import cooldown_text, take_lines
@@ -268,6 +269,14 @@ class CelebBot(commands.AutoShardedBot):
             len(self.engine.kb.facts),
             len(self.engine.kb.quotes),
         )
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
+        """Dispatch an event, keeping its guild, channel and command for the log lines it causes (logs.py)."""
+        if event_name == "socket_event_type":  # the first thing discord.py does with a gateway event
+            begin_event()
+        elif args:
+            note_event(args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     # -- live reload and background work ------------------------------------------
 

@@ -24,27 +24,15 @@ from bot.core import Engine, KnowledgeError, default_knowledge_path
 from bot.core.cache import load_engine
 
 from .client import CelebBot, configure_endpoints
-from .settings import ENV_TOKEN, Secret, Settings, SettingsError
+from .logs import EventFilter, LineFormatter
+from .metrics import MetricsServer, metrics_from_settings, serve_metrics
+from .settings import ENV_TOKEN, Settings, SettingsError
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "run_bot", "run_from_cli", "sync_commands"]
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-
-
-class RedactingFormatter(logging.Formatter):
-    """A formatter that blanks a secret out of every line, tracebacks included."""
-
-    def __init__(self, secret: Secret | None, fmt: str = LOG_FORMAT) -> None:
-        super().__init__(fmt)
-        self._secret = secret.reveal() if secret is not None else ""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """Format the record, then remove the secret from the text."""
-        text = super().format(record)
-        return text.replace(self._secret, "[redacted]") if self._secret else text
 
 
 def _not_voice_warning(record: logging.LogRecord) -> bool:
@@ -54,10 +42,14 @@ def _not_voice_warning(record: logging.LogRecord) -> bool:
 
 @contextlib.contextmanager
 def logging_to(stream: TextIO, settings: Settings) -> Iterator[None]:
-    """Log to ``stream`` at the configured level while the bot runs; the token never appears."""
+    """Log to ``stream`` at the configured level while the bot runs, one line a record (logs.py).
+
+    The token never appears: it is blanked out of every line, tracebacks included.
+    """
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(RedactingFormatter(settings.token))
+    handler.setFormatter(LineFormatter(settings.token.reveal() if settings.token else None))
     handler.addFilter(_not_voice_warning)
+    handler.addFilter(EventFilter())
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(handler)
@@ -112,10 +104,32 @@ def _connection_failure(exc: BaseException, err: TextIO) -> int:
 _START_ERRORS = (discord.DiscordException, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
+async def start_metrics(bot: CelebBot, settings: Settings) -> MetricsServer | None:
+    """Serve the bot's Prometheus metrics when ``CELEBBOT_METRICS_PORT`` is set; None when off or failed."""
+    metrics = metrics_from_settings(settings.metrics_port)
+    if metrics is None or settings.metrics_port is None:
+        return None
+    metrics.latencies = lambda: bot.latencies
+    try:
+        server = await serve_metrics(metrics, settings.metrics_host, settings.metrics_port)
+    except OSError as exc:
+        log.error(
+            "cannot serve metrics on %s port %d: %s; running without metrics",
+            settings.metrics_host,
+            settings.metrics_port,
+            exc.strerror or exc,
+        )
+        return None
+    bot.metrics = metrics
+    log.info("serving Prometheus metrics at %s", server.url)
+    return server
+
+
 async def run_bot(settings: Settings, engine: Engine, err: TextIO) -> int:
     """Connect and answer until stopped (SIGINT or SIGTERM); the exit status."""
     restore = configure_endpoints(settings.api_base, settings.gateway)
     bot = CelebBot(engine, settings)
+    metrics_server = await start_metrics(bot, settings)
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
 
@@ -136,6 +150,8 @@ async def run_bot(settings: Settings, engine: Engine, err: TextIO) -> int:
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)
+        if metrics_server is not None:
+            await metrics_server.close()
         restore()
     return EXIT_OK
 

@@ -141,6 +141,7 @@ class Settings:
     curator_role: int | None = None
     admin_channel: int | None = None
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -177,4 +178,5 @@ class Settings:
             curator_role=_int(env, "CELEBBOT_CURATOR_ROLE", minimum=1),
             admin_channel=_int(env, "CELEBBOT_ADMIN_CHANNEL", minimum=1),
             metrics_port=_port(env, "CELEBBOT_METRICS_PORT"),
+            metrics_host=env.get("CELEBBOT_METRICS_HOST", "").strip() or "127.0.0.1",
         )
