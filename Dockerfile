@@ -1,4 +1,4 @@
-# celebbot: a lean image of the Discord bot. See README, "Run it in a container".
+# celebbot: a lean image of the Discord bot. How to run and operate it: docs/operations.md.
 ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 
 # Build stage: wheels, then a virtual environment from those wheels only, and the seed knowledge.
@@ -23,7 +23,8 @@ RUN groupadd --system --gid 10001 celebbot \
 ENV PATH=/opt/celebbot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     CELEBBOT_DATA=/data \
-    CELEBBOT_KNOWLEDGE=/knowledge
+    CELEBBOT_KNOWLEDGE=/knowledge \
+    CELEBBOT_METRICS_HOST=0.0.0.0
 USER 10001:10001
 WORKDIR /data
 # The shipped knowledge is the default: a new named volume starts as a copy of /knowledge.

@@ -14,6 +14,7 @@ bin="$work/venv/bin"
 export CELEBBOT_KNOWLEDGE="$work/knowledge" CELEBBOT_DATA="$work/data"
 
 "$bin/celebbot" kb check --quick >/dev/null
+"$bin/python" -c "import prometheus_client.aiohttp"  # the metrics extra is in the image
 "$bin/celebbot" ask "When did Kim and Kanye meet?" | grep -q 2003
 # No bot runs: the health check must say so, with exit status 1.
 if "$bin/celebbot" health 2>/dev/null; then echo "smoke: health passed with no bot running" >&2; exit 1; fi
