@@ -205,6 +205,7 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("/who person", "What I know about someone, and my sources. `/who person:Kim Kardashian`"),
     ("/sources", "Every source my answers come from."),
     ("/help", "This message."),
+    ("/kb", "For curators (Manage Server or the curator role): add, edit and check what I know."),
 )
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -302,12 +303,45 @@ def _label(record: Record) -> str:
         return f"“{record.text}”"
     if isinstance(record, Source):
         return f"{record.publisher}: {record.title}"
-    return record.name
+    return ", ".join(record.names)
 
 
-def _records(engine: Engine) -> dict[str, Record]:
+def _find(engine: Engine, entry_id: str) -> Record | None:
     kb = engine.kb
-    return {**kb.people, **kb.sources, **kb.quotes, **kb.facts}
+    for records in (kb.facts, kb.quotes, kb.sources, kb.people):
+        found: Record | None = records.get(entry_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _choices(
+    typed: str, records: Iterable[Record], *, kinds: bool = False, limit: int = 25
+) -> list[app_commands.Choice[str]]:
+    """Choices of the records whose id starts with the typed text, then those whose id or label has it."""
+    want = typed.strip().casefold()
+    starts: list[Record] = []
+    contains: list[Record] = []
+    for record in records:
+        if len(starts) >= limit:
+            break
+        if not want or record.id.startswith(want):
+            starts.append(record)
+        elif len(contains) < limit and (want in record.id or want in _label(record).casefold()):
+            contains.append(record)
+    out = []
+    for record in [*starts, *contains][:limit]:
+        label = f"{_SINGULAR[_section(record)]}: {_label(record)}" if kinds else _label(record)
+        out.append(_choice(f"{record.id} — {label}", record.id))
+    return out
+
+
+def _entry_choices(engine: Engine, typed: str) -> list[app_commands.Choice[str]]:
+    kb = engine.kb
+    records: Iterable[Record] = itertools.chain[Record](
+        kb.facts.values(), kb.quotes.values(), kb.sources.values(), kb.people.values()
+    )
+    return _choices(typed, records, kinds=True)
 
 
 def _section(record: Record) -> str:
@@ -354,6 +388,8 @@ def store_fields(draft: Draft, engine: Engine) -> dict[str, str | list[str] | No
             out[spec.key] = None
         elif spec.key == "about":
             out[spec.key] = _people_ids(engine, raw)
+        elif spec.key == "status":
+            out[spec.key] = raw.strip().lower()
         else:
             out[spec.key] = raw
     if draft.action == "add-quote" and draft.speaker:
@@ -365,18 +401,6 @@ def store_fields(draft: Draft, engine: Engine) -> dict[str, str | list[str] | No
 
 def _choice(name: str, value: str) -> app_commands.Choice[str]:
     return app_commands.Choice(name=shorten(name, CHOICE_MAX), value=value[:CHOICE_MAX])
-
-
-def _matching(typed: str, items: Mapping[str, str], limit: int = 25) -> list[app_commands.Choice[str]]:
-    """Choices whose id or label contains the typed text, ids starting with it first."""
-    want = typed.strip().casefold()
-    starts, contains = [], []
-    for key, label in items.items():
-        if not want or key.startswith(want):
-            starts.append(_choice(f"{key} — {label}", key))
-        elif want in key or want in label.casefold():
-            contains.append(_choice(f"{key} — {label}", key))
-    return [*starts, *contains][:limit]
 
 
 # -- the commands ----------------------------------------------------------------------
@@ -412,25 +436,23 @@ class Curation(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """Known sources whose id or title contains what has been typed."""
-        sources = self.bot.engine.kb.sources
-        return _matching(current, {s.id: f"{s.publisher}: {s.title}" for s in sources.values()})
+        sources = self.bot.engine.kb.sources.values()
+        return await asyncio.to_thread(_choices, current, sources)
 
     @app_commands.check(_require_curator)
     async def person_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """Known people whose id or name contains what has been typed."""
-        people = self.bot.engine.kb.people
-        return _matching(current, {p.id: ", ".join(p.names) for p in people.values()})
+        people = self.bot.engine.kb.people.values()
+        return await asyncio.to_thread(_choices, current, people)
 
     @app_commands.check(_require_curator)
     async def entry_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """Entries (facts and quotes first) whose id or label contains what has been typed."""
-        records = _records(self.bot.engine)
-        labels = {eid: f"{_SINGULAR[_section(r)]}: {_label(r)}" for eid, r in reversed(records.items())}
-        return _matching(current, labels)
+        return await asyncio.to_thread(_entry_choices, self.bot.engine, current)
 
     # -- adding -----------------------------------------------------------------------
 
@@ -520,7 +542,7 @@ class Curation(
         self, interaction: discord.Interaction[Any], entry: app_commands.Range[str, 1, 100]
     ) -> None:
         """Edit an entry: a form shows it as it is now."""
-        record = _records(self.bot.engine).get(entry.strip())
+        record = _find(self.bot.engine, entry.strip())
         if record is None:
             raise Refused(f"There is no entry with the id {entry!r}.")
         section = _section(record)
@@ -537,7 +559,7 @@ class Curation(
         self, interaction: discord.Interaction[Any], entry: app_commands.Range[str, 1, 100]
     ) -> None:
         """Remove an entry, after a confirmation."""
-        record = _records(self.bot.engine).get(entry.strip())
+        record = _find(self.bot.engine, entry.strip())
         if record is None:
             raise Refused(f"There is no entry with the id {entry!r}.")
         what = f"{_SINGULAR[_section(record)]} `{record.id}`"
