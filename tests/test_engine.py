@@ -190,3 +190,31 @@ def test_a_question_that_names_nobody_is_not_answered_from_one_of_many_people() 
     assert set(declined.suggestions) == {"When was Ann Vale born?", "When was Bo Frost born?"}
     assert engine.ask("when was bo frost born").entry_id == "b"
     assert engine.ask("which band did someone found?").entry_id == "c"  # names nobody, but only one fits
+
+
+def test_a_year_the_entry_never_mentions_is_not_answered() -> None:
+    others = [f"p{i}" for i in range(30)]  # many won something each year: a year alone weighs little
+    text = (
+        "sources: [{id: s, title: T, publisher: P}]\n"
+        "people: [{id: ann, name: Ann Vale}"
+        + "".join(f", {{id: {p}, name: Person{p}}}" for p in others)
+        + "]\nfacts:\n"
+        "  - {id: a12, about: [ann], questions: [What award did Ann Vale win in 2012?],"
+        " answer: The Lark Prize., sources: [s]}\n"
+        "  - {id: a16, about: [ann], questions: [What award did Ann Vale win in 2016?],"
+        " answer: The Moss Medal., sources: [s]}\n"
+        "  - {id: a-born, about: [ann], questions: [When was Ann Vale born?], answer: In 1990.,"
+        " sources: [s]}\n"
+        + "".join(
+            f"  - {{id: {p}-{y}, about: [{p}], questions: [What award did Person{p} win in {y}?],"
+            " answer: A cup., sources: [s]}\n"
+            for p in others
+            for y in (2005, 2012, 2016)
+        )
+    )
+    engine = Engine(parse_files([("k.yaml", text)]))
+    assert engine.ask("what award did ann vale win in 2016").entry_id == "a16"
+    declined = engine.ask("What award did Ann Vale win in 2005?")  # others' year, not Ann's
+    assert not declined.answered
+    assert "What award did Ann Vale win in 2012?" in declined.suggestions
+    assert engine.ask("Was Ann Vale born in 1990?").entry_id == "a-born"  # the year is in its answer

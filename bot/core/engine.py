@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -68,11 +69,15 @@ RESTATED = 0.8
 UNKNOWN_NAME = 0.5
 #: Score factor when the question names nobody known but has a word never seen (maybe a name).
 UNKNOWN_WORD_NO_PERSON = 0.8
-_SAY = "say"
+_SAY = "say"  # the synonym group token that stands for "said" in quote texts
 #: Words that ask for someone's words (synonym group tokens of "said" and "song").
 QUOTE_CUES = frozenset({"say", "song"})
 #: Words of a quote's text a question must repeat to find it without naming its speaker or a cue.
 QUOTE_WORDS = 3
+#: Score factor for an entry that never mentions a year the question names: "What did Kanye
+#: win in 2005?" is not answered by his award of 2012 (but may be offered as "did you mean").
+OTHER_YEAR = 0.6
+_YEAR = re.compile(r"1[5-9]\d\d|2[01]\d\d")
 #: How much a word found only in a fact's answer explains of the question.
 ANSWER_ONLY = 0.6
 #: Entries fully scored for one question: those explaining most of its weight.
@@ -81,7 +86,7 @@ MAX_CANDIDATES = 100
 #: (a phrasing, which a question should match whole, has 1).
 LONG_BETA = 3.0
 #: Entries whose phrasings autocomplete looks through for a prefix.
-PREFIX_SCAN = 2000  # the synonym group token that stands for "said" in quote texts
+PREFIX_SCAN = 2000
 
 _ATTRIBUTION = ("reportedly", "according to", "source", "rumor", "rumour", "report")
 
@@ -100,6 +105,7 @@ class _Query:
     pairs: frozenset[tuple[str, str]]  # neighbouring content words, as written
     asks_words: bool  # the question says "said", "quote", "interview"...
     kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
+    years: tuple[tuple[str, int | None], ...]  # the years it names, with their token ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +300,9 @@ class Engine:
         coverage = sum(w * c * (1.0 if t in primary else ANSWER_ONLY) for t, w, c in known if t in anywhere)
         coverage /= total
         factor = query.penalty
+        date = getattr(entry, "date", None) or ""
+        if any(tid not in anywhere and year not in date for year, tid in query.years):
+            factor *= OTHER_YEAR
         if query.kind and not query.kind & ix.entry_types[e]:
             # "Where did they marry?" asks for a place; an entry none of whose phrasings asks
             # where (how long they were married) likely answers something else.
@@ -386,6 +395,7 @@ class Engine:
             pairs=content_pairs(question),
             asks_words=self._say_id is not None and self._say_id in weights,
             kind=question_type(question),
+            years=tuple((t, ix.token_id(t)) for t in an.tokens if _YEAR.fullmatch(t)),
         )
         scored = [
             m

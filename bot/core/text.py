@@ -57,6 +57,7 @@ STOPWORDS = frozenset(
     bot couple duo pair true actually heard hear people
     whats whos wheres hows thats dont doesnt didnt isnt arent wasnt werent cant wont im ive
     youre theyre hes shes
+    btw exactly again anyway anyways wonder wondering curious question quick remind lol idk
     """.split()
 )
 # Control and invisible format characters (bidi overrides, zero-width marks, lone surrogates).
