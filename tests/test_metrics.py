@@ -8,6 +8,7 @@ import logging
 import math
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -17,10 +18,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.discord_bot import metrics as metrics_module
 from bot.discord_bot.metrics import LATENCY_BUCKETS, PrometheusMetrics, serve_metrics
 from bot.discord_bot.runner import start_metrics
+from bot.discord_bot.settings import Settings
 from tests.conftest import RunningBot, StartBot
 from tests.fake_discord import APP_ID, CHANNEL_ID, FakeDiscord
 
 MENTION = f"<@{APP_ID}>"
+REPO = Path(__file__).resolve().parent.parent
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -160,3 +163,24 @@ async def test_metrics_server_listens_where_asked_and_stops() -> None:
     await server.close()
     with pytest.raises(aiohttp.ClientConnectionError):
         await scrape(url)
+
+
+def test_the_host_defaults_to_loopback_and_is_configurable() -> None:
+    assert Settings.from_env({"CELEBBOT_METRICS_PORT": "9108"}).metrics_host == "127.0.0.1"
+    settings = Settings.from_env({"CELEBBOT_METRICS_PORT": "9108", "CELEBBOT_METRICS_HOST": "0.0.0.0"})
+    assert (settings.metrics_host, settings.metrics_port) == ("0.0.0.0", 9108)
+
+
+def test_operations_doc_names_every_metric() -> None:
+    doc = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    names = {
+        s.name.removesuffix("_bucket").removesuffix("_count").removesuffix("_sum")
+        for family in text_string_to_metric_families(
+            generate_latest(PrometheusMetrics(latencies=lambda: [(0, 0.05)]).registry).decode()
+        )
+        for s in family.samples
+        if not s.name.endswith("_created")
+    }
+    assert "celebbot_gateway_latency_seconds" in names
+    missing = sorted(name for name in names if f"`{name}`" not in doc)
+    assert not missing, f"docs/operations.md does not describe {missing}"
