@@ -12,6 +12,8 @@
 - `embeds`: answers, profiles and sources as embeds within Discord's limits
 - `text`: pure text helpers (no discord import)
 - `runner`: ``celebbot run`` and ``celebbot sync``
+- `metrics`: Prometheus metrics (optional, ``celebbot[metrics]``) and their ``/metrics`` server
+- `logs`: one log line a record, with the guild, channel and command of the event being handled
 
-How to set it up on Discord: docs/discord.md.
+How to set it up on Discord: docs/discord.md; how to operate it: docs/operations.md.
 """
