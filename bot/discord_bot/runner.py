@@ -28,7 +28,15 @@ from .logs import EventFilter, LineFormatter
 from .metrics import MetricsServer, metrics_from_settings, serve_metrics
 from .settings import ENV_TOKEN, Settings, SettingsError
 
-__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "run_bot", "run_from_cli", "sync_commands"]
+__all__ = [
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "run_bot",
+    "run_from_cli",
+    "start_metrics",
+    "sync_commands",
+]
 
 log = logging.getLogger(__name__)
 
