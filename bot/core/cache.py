@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import marshal
+import operator
 import os
 import sys
 import tempfile
@@ -69,10 +70,10 @@ def _chunks(engine: Engine) -> Iterator[Any]:
     kb = engine.kb
     tables = (kb.sources.values(), kb.people.values(), kb.facts.values(), kb.quotes.values())
     for kind, (cls, rows) in enumerate(zip(_RECORDS, tables, strict=True)):
-        names = _fields(cls)
+        fields = operator.attrgetter(*_fields(cls))
         batch: list[tuple[object, ...]] = []
         for row in rows:
-            batch.append(tuple(getattr(row, name) for name in names))
+            batch.append(fields(row))
             if len(batch) == _CHUNK_ROWS:
                 yield (kind, batch)
                 batch = []

@@ -237,7 +237,11 @@ class _Collector:
             if not isinstance(items, list):
                 self.err(f, line, f"'{section}' must be a list")
                 continue
-            for item in items:
+            # Each entry is let go once read: freeing a large file's entries all at once holds
+            # the GIL long enough to stall an event loop (a bot reloading on a worker thread).
+            items.reverse()
+            while items:
+                item = items.pop()
                 if section == "synonyms":
                     self.synonym(f, line, item)
                 elif not isinstance(item, _Map):
@@ -371,9 +375,15 @@ class _Collector:
 
     def check_refs(self) -> None:
         known = {"person": {p.id for p in self.people}, "source": {s.id for s in self.sources}}
-        for kind, ref, f, line, owner, id_line in self.refs:
+        refs = self.refs
+        refs.reverse()
+        while refs:  # one at a time, for the same reason as in `read`
+            kind, ref, f, line, owner, id_line = refs.pop()
             if ref not in known[kind] and (f, id_line) not in self.dropped:
                 self.err(f, line, f"{owner} refers to unknown {kind} {ref!r}")
+        ids = self.ids
+        while ids:
+            ids.popitem()
 
     def settle(self) -> None:
         """Apply the overlay: drop removed entries, keep each replaced one's overlay version."""

@@ -35,7 +35,8 @@ MAX_QUERY_CHARS = 600
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 _POSSESSIVE = re.compile(r"(?<=\w)'s?\b")
 _WORD = re.compile(r"[^\W_]+")
-_ASCII_WORD = re.compile(r"[^\W_]+", re.ASCII)  # the same on ASCII text, and faster
+# On ASCII text the same words come faster from blanking all but letters and digits, then splitting.
+_ASCII_BLANKS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
 STOPWORDS = frozenset(
     """
@@ -91,7 +92,9 @@ def words(text: str) -> list[str]:
     """
     if "'" in text:
         text = _POSSESSIVE.sub("", text).replace("'", "")
-    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
+    if text.isascii():
+        return text.translate(_ASCII_BLANKS).split()
+    return _WORD.findall(text)
 
 
 def content_pairs(text: str, limit: int | None = MAX_QUERY_CHARS) -> frozenset[tuple[str, str]]:

@@ -62,7 +62,12 @@ def _build(node: Node, memo: dict[int, object]) -> object:
             raise _error(node, f"could not determine a constructor for the tag {node.tag!r}")
         items: list[object] = []
         memo[id(node)] = items
-        items.extend(_build(n, memo) for n in node.value)
+        # Let go of each child's nodes as soon as it is built: freeing a large file's whole
+        # node tree at once holds the GIL long enough to stall an event loop.
+        children, node.value = node.value, []
+        children.reverse()
+        while children:
+            items.append(_build(children.pop(), memo))
         return items
     if not isinstance(node, MappingNode) or node.tag != _MAP:
         raise _error(node, f"could not determine a constructor for the tag {node.tag!r}")
