@@ -1,4 +1,4 @@
-# celebbot: a lean image of the Discord bot. How to run and operate it: docs/operations.md.
+# celebbot: a lean image of the Discord bot. How to run and operate it: README.md, "Operating it".
 ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 
 # Build stage: wheels, then a virtual environment from those wheels only, and the seed knowledge.

@@ -44,7 +44,7 @@ def test_missing_token_is_one_line_and_status_2(clean_env: pytest.MonkeyPatch, s
     out, err = io.StringIO(), io.StringIO()
     assert run_from_cli(run_args(small_knowledge), out, err) == 2
     assert err.getvalue().splitlines() == [
-        "celebbot: set DISCORD_TOKEN to the bot's token (see docs/discord.md)"
+        "celebbot: set DISCORD_TOKEN to the bot's token (see README.md, On Discord)"
     ]
     assert out.getvalue() == ""
 

@@ -206,7 +206,7 @@ def test_people_choices_prefer_names_that_start_with_the_text(small_engine: Engi
 
 # -- the documentation -------------------------------------------------------------------
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "discord.md"
+DOCS = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_docs_list_every_setting_and_the_exact_invite() -> None:

@@ -172,7 +172,7 @@ def test_the_host_defaults_to_loopback_and_is_configurable() -> None:
 
 
 def test_operations_doc_names_every_metric() -> None:
-    doc = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    doc = (REPO / "README.md").read_text(encoding="utf-8")
     names = {
         s.name.removesuffix("_bucket").removesuffix("_count").removesuffix("_sum")
         for family in text_string_to_metric_families(
@@ -183,4 +183,4 @@ def test_operations_doc_names_every_metric() -> None:
     }
     assert "celebbot_gateway_latency_seconds" in names
     missing = sorted(name for name in names if f"`{name}`" not in doc)
-    assert not missing, f"docs/operations.md does not describe {missing}"
+    assert not missing, f"README.md does not describe {missing}"

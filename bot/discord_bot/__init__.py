@@ -15,5 +15,5 @@
 - `metrics`: Prometheus metrics (optional, ``celebbot[metrics]``) and their ``/metrics`` server
 - `logs`: one log line a record, with the guild, channel and command of the event being handled
 
-How to set it up on Discord: docs/discord.md; how to operate it: docs/operations.md.
+How to set it up on Discord and operate it: README.md ("On Discord", "Operating it").
 """

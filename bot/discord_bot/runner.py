@@ -213,7 +213,7 @@ def run_from_cli(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_USAGE
         guild_id = None if args.sync_global else (args.guild or settings.dev_guild)
     if settings.token is None:
-        print(f"celebbot: set {ENV_TOKEN} to the bot's token (see docs/discord.md)", file=err)
+        print(f"celebbot: set {ENV_TOKEN} to the bot's token (see README.md, On Discord)", file=err)
         return EXIT_USAGE
     with logging_to(err, settings):
         engine = _load_engine(settings, err)

@@ -306,13 +306,14 @@ def _label(record: Record) -> str:
     return ", ".join(record.names)
 
 
-def _find(engine: Engine, entry_id: str) -> Record | None:
+def _find(engine: Engine, entry_id: str) -> Record:
+    """The fact, quote, source or person with this id; `Refused` when there is none."""
     kb = engine.kb
     for records in (kb.facts, kb.quotes, kb.sources, kb.people):
-        found: Record | None = records.get(entry_id)
+        found: Record | None = records.get(entry_id.strip())
         if found is not None:
             return found
-    return None
+    raise Refused(f"There is no entry with the id {entry_id!r}.")
 
 
 def _choices(
@@ -542,9 +543,7 @@ class Curation(
         self, interaction: discord.Interaction[Any], entry: app_commands.Range[str, 1, 100]
     ) -> None:
         """Edit an entry: a form shows it as it is now."""
-        record = _find(self.bot.engine, entry.strip())
-        if record is None:
-            raise Refused(f"There is no entry with the id {entry!r}.")
+        record = _find(self.bot.engine, entry)
         section = _section(record)
         fields = _EDIT_FIELDS[section]
         draft = Draft("edit", section, fields, _prefill(record, fields), entry_id=record.id)
@@ -559,9 +558,7 @@ class Curation(
         self, interaction: discord.Interaction[Any], entry: app_commands.Range[str, 1, 100]
     ) -> None:
         """Remove an entry, after a confirmation."""
-        record = _find(self.bot.engine, entry.strip())
-        if record is None:
-            raise Refused(f"There is no entry with the id {entry!r}.")
+        record = _find(self.bot.engine, entry)
         what = f"{_SINGULAR[_section(record)]} `{record.id}`"
         text = f"Remove {what}?\n> {escape_markdown(shorten(_label(record), 300))}"
         await respond(interaction, content=text, view=ConfirmRemove(self, record.id, what), ephemeral=True)
