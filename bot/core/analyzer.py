@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
 from .model import KnowledgeBase
-from .text import MAX_QUERY_CHARS, STOPWORDS, normalize, stem, words
+from .text import MAX_QUERY_CHARS, STOPWORDS, chat_words, normalize, stem, words
 
 __all__ = ["Analysis", "Analyzer", "person_token"]
 
@@ -103,6 +103,8 @@ class Analyzer:
         """Add words to the vocabulary that questions are spell-corrected against."""
         vocab = set(vocabulary) | set(getattr(self, "vocabulary", ()))
         self.vocabulary: frozenset[str] = frozenset(vocab)
+        # Another form of a known word ("breaking", "break up") is no typo of some other word.
+        self._known_stems = frozenset(stem(w) for w in vocab)
         # Stop words are no correction targets: "tall" read as "tell" would vanish from the question.
         self._vocab_list = sorted(w for w in vocab - STOPWORDS if len(w) >= 3 and not w.isdigit())
         self._vocab_by_initial: dict[str, list[str]] = {}
@@ -254,6 +256,8 @@ class Analyzer:
         """
         result = Analysis()
         ws = words(normalize(text, MAX_QUERY_CHARS if query else None))
+        if query:
+            ws = chat_words(ws)
         if seen is not None:
             seen.update(ws)
         parts = self._split_people(ws, fuzzy=query)
@@ -287,7 +291,7 @@ class Analyzer:
             credit = 1.0
             word = part
             unknown = False
-            if query and self._unknown(word):
+            if query and self._unknown(word) and stem(word) not in self._known_stems:
                 corrected = self._correct(word)
                 if corrected is not None:
                     word, credit = corrected

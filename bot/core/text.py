@@ -20,6 +20,7 @@ __all__ = [
     "MAX_QUERY_CHARS",
     "QUESTION_TYPES",
     "STOPWORDS",
+    "chat_words",
     "content_pairs",
     "normalize",
     "paused_gc",
@@ -59,8 +60,27 @@ STOPWORDS = frozenset(
     whats whos wheres hows thats dont doesnt didnt isnt arent wasnt werent cant wont im ive
     youre theyre hes shes
     btw exactly again anyway anyways wonder wondering curious question quick remind lol idk
+    yo tf lmao lmfao omg fr ngl tbh imo yet
     """.split()
 )
+#: Chat shorthand for a word the knowledge spells out ("kim n kanye", "b4 kanye", "ppl say").
+CHAT_SHORTHAND = {
+    "n": "and",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "b4": "before",
+    "bc": "because",
+    "cuz": "because",
+    "ppl": "people",
+    "gonna": "going",
+    "wanna": "want",
+    "abt": "about",
+    "w": "with",
+    "rn": "now",
+}
+#: Words after which a two-digit number is a year ("back in 09").
+_YEAR_OPENERS = frozenset({"in", "since", "from", "around", "before", "after", "until", "til"})
 # Control and invisible format characters (bidi overrides, zero-width marks, lone surrogates).
 _CONTROL = re.compile(
     "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f"
@@ -95,6 +115,22 @@ def words(text: str) -> list[str]:
     if text.isascii():
         return text.translate(_ASCII_BLANKS).split()
     return _WORD.findall(text)
+
+
+def chat_words(ws: list[str]) -> list[str]:
+    """A question's words with chat shorthand spelt out and short years written in full.
+
+    >>> chat_words(["kim", "n", "ye", "b4", "dating", "in", "09"])
+    ['kim', 'and', 'ye', 'before', 'dating', 'in', '2009']
+    """
+    out = []
+    for i, w in enumerate(ws):
+        w = CHAT_SHORTHAND.get(w, w)
+        if len(w) == 2 and w.isdigit() and i and ws[i - 1] in _YEAR_OPENERS:
+            # "in 09" is 2009 and "in 98" 1998; "in 40" tells nothing.
+            w = "20" + w if w < "30" else "19" + w if w >= "50" else w
+        out.append(w)
+    return out
 
 
 def content_pairs(text: str, limit: int | None = MAX_QUERY_CHARS) -> frozenset[tuple[str, str]]:
