@@ -102,6 +102,7 @@ class _Query:
     first_named: frozenset[int]  # person tokens of the first name in the question
     named: frozenset[int]  # person tokens of everyone the question names
     together: tuple[frozenset[int], ...]  # person tokens named side by side ("Kim and Kanye")
+    names_only: bool  # it names several people and nothing else the knowledge knows
     pairs: frozenset[tuple[str, str]]  # neighbouring content words, as written
     asks_words: bool  # the question says "said", "quote", "interview"...
     kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
@@ -315,6 +316,10 @@ class Engine:
             and (query.named - set(subjects)) <= set(ix.doc_tokens.row(best_doc))
         )
         together_apart = any(not group <= set(subjects) for group in query.together)
+        if query.names_only and len(query.named.intersection(subjects)) < 2:
+            # A question of nothing but names ("kimye?", "how did Kanye know Kim", its verb a
+            # stop word) asks how they relate: a profile of one of them does not answer it.
+            together_apart = True
         if (mention_only or together_apart) and not restated:
             # "When did Kim and Ray J meet?" asks about both; a fact about Kim and Kanye that
             # mentions Ray J in passing does not answer it.
@@ -376,22 +381,25 @@ class Engine:
         elif an.unknown and not an.people:
             penalty = UNKNOWN_WORD_NO_PERSON
         first = an.people[0] if an.people else frozenset()
+        named = frozenset(
+            t for group in an.people for p in group if (t := ix.token_id(person_token(p))) is not None
+        )
+        # Only a group that opens the question is its topic: in "what song mentions Kim
+        # and Kris" they are what the song names, not who the question is about.
+        together = tuple(
+            frozenset(t for p in group if (t := ix.token_id(person_token(p))) is not None)
+            for group in an.together
+            if first <= group
+        )
         query = _Query(
             weights=weights,
             total=sum(w for w, _ in weights.values()),
             penalty=penalty,
             asked_speaker=self._asked_speaker(an),
             first_named=frozenset(t for p in first if (t := ix.token_id(person_token(p))) is not None),
-            named=frozenset(
-                t for group in an.people for p in group if (t := ix.token_id(person_token(p))) is not None
-            ),
-            # Only a group that opens the question is its topic: in "what song mentions Kim
-            # and Kris" they are what the song names, not who the question is about.
-            together=tuple(
-                frozenset(t for p in group if (t := ix.token_id(person_token(p))) is not None)
-                for group in an.together
-                if first <= group
-            ),
+            named=named,
+            together=together,
+            names_only=len(named) > 1 and all(token.startswith("@") for token in an.tokens),
             pairs=content_pairs(question),
             asks_words=self._say_id is not None and self._say_id in weights,
             kind=question_type(question),
