@@ -35,7 +35,14 @@ def _items(path: Path) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize(
-    "name", ["paraphrases.jsonl", "paraphrases-2.jsonl", "paraphrases-3.jsonl", "paraphrases-4.jsonl"]
+    "name",
+    [
+        "paraphrases.jsonl",
+        "paraphrases-2.jsonl",
+        "paraphrases-3.jsonl",
+        "paraphrases-4.jsonl",
+        "paraphrases-5.jsonl",
+    ],
 )
 def test_our_paraphrase_sets_are_answered_and_every_trap_declined(engine: Engine, name: str) -> None:
     items = _items(DATA / name)
