@@ -60,7 +60,7 @@ STOPWORDS = frozenset(
     whats whos wheres hows thats dont doesnt didnt isnt arent wasnt werent cant wont im ive
     youre theyre hes shes
     btw exactly again anyway anyways wonder wondering curious question quick remind lol idk
-    yo tf lmao lmfao omg fr ngl tbh imo yet
+    yo tf lmao lmfao omg fr ngl tbh imo yet finish complete
     """.split()
 )
 #: Chat shorthand for a word the knowledge spells out ("kim n kanye", "b4 kanye", "ppl say").
@@ -118,13 +118,17 @@ def words(text: str) -> list[str]:
 
 
 def chat_words(ws: list[str]) -> list[str]:
-    """A question's words with chat shorthand spelt out and short years written in full.
+    """A question's words with chat shorthand spelt out, short years in full, "tell me" dropped.
 
     >>> chat_words(["kim", "n", "ye", "b4", "dating", "in", "09"])
     ['kim', 'and', 'ye', 'before', 'dating', 'in', '2009']
+    >>> chat_words(["tell", "me", "who", "kim", "dated"])
+    ['me', 'who', 'kim', 'dated']
     """
     out = []
     for i, w in enumerate(ws):
+        if w == "tell" and ws[i + 1 : i + 2] in (["me"], ["us"]):
+            continue  # "tell me when they met" asks; "what did Kanye tell Seacrest" quotes
         w = CHAT_SHORTHAND.get(w, w)
         if len(w) == 2 and w.isdigit() and i and ws[i - 1] in _YEAR_OPENERS:
             # "in 09" is 2009 and "in 98" 1998; "in 40" tells nothing.
