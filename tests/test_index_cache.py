@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import Engine, default_knowledge_path, load_knowledge
-from bot.core.cache import cache_path, load_engine
+from bot.core.cache import CACHE_FORMAT, cache_path, load_engine
 
 FIRST = ["Ava", "Liam", "Mia", "Noah", "Zoe", "Eli", "Ivy", "Leo"]
 LAST = ["Stone", "Vale", "Cross", "Frost", "Lark", "Moss"]
@@ -96,7 +96,7 @@ def test_a_changed_knowledge_file_is_not_answered_from_the_old_cache(tmp_path: P
         lambda b: b[: len(b) // 2],  # torn
         lambda b: b[:-10] + b"0123456789",  # flipped bytes
         lambda b: b"garbage",  # not a cache at all
-        lambda b: b.replace(b'"format": 2', b'"format": 0'),  # another format
+        lambda b: b.replace(f'"format": {CACHE_FORMAT}'.encode(), b'"format": 0'),  # another format
         lambda b: b"",
     ],
 )

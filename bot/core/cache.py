@@ -37,7 +37,7 @@ __all__ = ["CACHE_FORMAT", "load_engine"]
 log = logging.getLogger(__name__)
 
 #: Bump when the index or the payload layout changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _MAGIC = b"celebbot-index\n"
 _RECORDS: tuple[type[Any], ...] = (Source, Person, Fact, Quote)
 

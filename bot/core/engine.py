@@ -14,14 +14,17 @@ How a question is matched:
    *coverage* is the share of the question's weight the entry explains
    (a word found only in a fact's answer explains less than one in a phrasing);
    *fit* is the best F-score of the question against one of its phrasings, its
-   answer or its quote. The score is their mean, so 1.0 is a question that is
+   answer, its quote or the quote's setting (speaker, where, when: "Kanye
+   Seacrest interview"). The score is their mean, so 1.0 is a question that is
    exactly a phrasing.
 3. Some questions fit an entry's words but not what it is about; the score is
    then lowered: a name the knowledge does not know ("Taylor Swift"); a
-   who/where/when/why the entry's phrasings never ask; a first-named person, or
+   who/where/when/why the entry's phrasings never ask (a where, which asks for a
+   place the entry does not give, the most); a first-named person, or
    people named together ("Kim and Ray J"), the entry is not about. A quote
-   answers only a question that asks for words ("said", "lyrics") or repeats
-   some, and never one asking for someone else's words ("What did Kim say?").
+   answers only a question that asks for words ("said", "lyrics"), repeats
+   some or fits one of its phrasings, and never one asking for someone else's
+   words ("What did Kim say?").
 4. Answer when the score and the coverage clear their thresholds and the
    answer is not one of many people's alike ("When was he born?"); else
    decline and offer up to three close questions.
@@ -37,7 +40,7 @@ from dataclasses import dataclass
 
 from .analyzer import Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
-from .index import Index, IndexBuilder
+from .index import QUOTE_SETTING, TEXT_DOC, Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
 from .text import (
     QUESTION_TYPES,
@@ -59,6 +62,8 @@ COVERAGE_AT = 0.70
 SUGGEST_AT = 0.40
 #: Score factor for an entry none of whose phrasings asks what the question asks (who, where, when, why).
 OTHER_KIND = 0.85
+#: `OTHER_KIND` for a where-question: "Where did Kim and Kanye meet?" is not answered by when.
+OTHER_PLACE = 0.6
 #: Score factor for an entry that is not about the first person a question names.
 FIRST_NOT_SUBJECT = 0.85
 #: Score factor for an entry that names the asked-about people only in passing.
@@ -72,6 +77,8 @@ UNKNOWN_WORD_NO_PERSON = 0.8
 _SAY = "say"  # the synonym group token that stands for "said" in quote texts
 #: Words that ask for someone's words (synonym group tokens of "said" and "song").
 QUOTE_CUES = frozenset({"say", "song"})
+#: A question whose F-score against one of a quote's curated phrasings reaches this asks for it.
+QUOTE_PHRASED = 0.6
 #: Words of a quote's text a question must repeat to find it without naming its speaker or a cue.
 QUOTE_WORDS = 3
 #: Score factor for an entry that never mentions a year the question names: "What did Kanye
@@ -169,9 +176,17 @@ class Engine:
             vocabulary.update(ws)
             tokens = tokens_of(ws)
             if isinstance(entry, Quote):
-                tokens |= {person_token(entry.speaker), _SAY}
+                speaker = {person_token(entry.speaker), _SAY}
+                tokens |= speaker
                 types |= QUESTION_TYPES["who"]  # "Who said ...?"
-            docs.append((-1, tokens))
+                types |= QUESTION_TYPES["where"] if entry.where else 0  # "Where did Kanye say ...?"
+                types |= QUESTION_TYPES["when"] if entry.when else 0
+                # Its setting with and without the year, so that neither question lacks a word.
+                setting = speaker | tokens_of(words(normalize(entry.where or "", None)))
+                docs.append((QUOTE_SETTING, setting))
+                if entry.when:
+                    docs.append((QUOTE_SETTING, setting | tokens_of(words(normalize(entry.when, None)))))
+            docs.append((TEXT_DOC, tokens))
             builder.add(entry.id, [person_token(p) for p in subjects], docs, types)
         self.analyzer.learn(vocabulary)
         self.analyzer.forget_runs()
@@ -262,30 +277,35 @@ class Engine:
         anywhere: set[int] = set(primary)
         text_words = 0
         best_fit, best_doc = 0.0, ix.entry_docs[e]
+        best_phrasing = 0.0
         for d in range(ix.entry_docs[e], ix.entry_docs[e + 1]):
             tokens = ix.doc_tokens.row(d)
             found = [(t, w, c) for t, w, c in known if t in tokens]
             if not found:
                 continue
-            is_phrasing = ix.doc_phrasing[d] >= 0
+            kind = ix.doc_phrasing[d]
+            is_phrasing = kind >= 0
             anywhere.update(t for t, _, _ in found)
             if is_phrasing or is_quote:
                 primary.update(t for t, _, _ in found)
             else:
                 # People named in an answer are what it is about, not words in passing.
                 primary.update(t for t, _, _ in found if ix.tokens[t].startswith("@"))
-            if is_quote and not is_phrasing:
+            if is_quote and kind == TEXT_DOC:
                 text_words = sum(1 for t, _, _ in found if not ix.tokens[t].startswith("@"))
             hit = sum(w * c for _, w, c in found)
             recall = hit / total
             precision = min(1.0, hit / ix.doc_weight[d])
-            b2 = 1.0 if is_phrasing else LONG_BETA**2
+            b2 = 1.0 if is_phrasing or kind == QUOTE_SETTING else LONG_BETA**2
             fit = (1 + b2) * precision * recall / (b2 * precision + recall)
             if fit > best_fit:
                 best_fit, best_doc = fit, d
-        if query.asks_words and not is_quote and self._say_id not in primary:
+            if is_phrasing:
+                best_phrasing = max(best_phrasing, fit)
+        if query.asks_words and not is_quote and self._say_id not in primary and query.asked_speaker:
             # "What did Paris Hilton say?" asks for her words; a fact whose answer happens to
-            # report someone's words does not give them.
+            # report someone's words does not give them. ("What did the source say?" names no
+            # speaker: an answer reporting what was said may answer it.)
             return None
         if is_quote:
             # A quote answers a question that asks for someone's words ("said", "lyrics",
@@ -296,7 +316,13 @@ class Engine:
             if query.asked_speaker and speaker not in query.asked_speaker:
                 return None  # "What did Kim say about Kanye?" is not answered by Kanye's words
             cue = any(ix.tokens[t] in QUOTE_CUES for t, _, _ in known)
-            if not (cue or text_words >= QUOTE_WORDS or query.pairs & self._quote_pairs(entry)):
+            # A question close to one of the quote's curated phrasings asks for it too.
+            if not (
+                cue
+                or text_words >= QUOTE_WORDS
+                or query.pairs & self._quote_pairs(entry)
+                or best_phrasing >= QUOTE_PHRASED
+            ):
                 return None
         coverage = sum(w * c * (1.0 if t in primary else ANSWER_ONLY) for t, w, c in known if t in anywhere)
         coverage /= total
@@ -306,8 +332,9 @@ class Engine:
             factor *= OTHER_YEAR
         if query.kind and not query.kind & ix.entry_types[e]:
             # "Where did they marry?" asks for a place; an entry none of whose phrasings asks
-            # where (how long they were married) likely answers something else.
-            factor *= OTHER_KIND
+            # where (how long they were married) likely answers something else. A place is
+            # rarely given unasked, so a where-question is held to that more strictly.
+            factor *= OTHER_PLACE if query.kind == QUESTION_TYPES["where"] else OTHER_KIND
         # A question that nearly restates a phrasing or the quote itself, people included,
         # names them as part of that text ("a picture of her and Paris Hilton"), not as its topic.
         restated = (
@@ -350,7 +377,10 @@ class Engine:
             tid = self.index.token_id(token)
             if tid is not None:
                 people.add(tid)
-        return frozenset(people)
+        # "What did Kanye call Kim in the Seacrest interview?" names the one interviewed first;
+        # the people just before the cue word are then not the speaker asked about.
+        first = {self.index.token_id(person_token(p)) for p in an.people[0]} if an.people else set()
+        return frozenset(people) if people & first else frozenset()
 
     def matches(self, question: str, limit: int = 5, *, exhaustive: bool = False) -> list[Match]:
         """The best-scoring entries for a question, best first.

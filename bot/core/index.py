@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CSR", "Index", "IndexBuilder"]
+__all__ = ["CSR", "QUOTE_SETTING", "TEXT_DOC", "Index", "IndexBuilder"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,14 @@ class CSR:
         return cls(offsets, flat)
 
 
+#: `Index.doc_phrasing` of a fact's answer or a quote's text (with its speaker, when and where).
+TEXT_DOC = -1
+#: `Index.doc_phrasing` of a quote's setting alone: its speaker and where, with or without when
+#: ("Kanye, to Ryan Seacrest, 2013"), which a short question about the quote fits better than
+#: the whole text.
+QUOTE_SETTING = -2
+
+
 @dataclass(frozen=True, slots=True)
 class Index:
     """The searchable form of a knowledge base's facts and quotes (in the order facts, then quotes)."""
@@ -69,7 +77,7 @@ class Index:
     entry_subjects: CSR  # entry -> token ids of the people it is about (or said it)
     entry_docs: array[int]  # entry -> first document number; entry_docs[e + 1] ends it
     doc_tokens: CSR  # document -> token ids (sorted)
-    doc_phrasing: array[int]  # document -> index into the entry's questions, or -1: answer or quote text
+    doc_phrasing: array[int]  # document -> index into the entry's questions; TEXT_DOC, QUOTE_SETTING
     doc_weight: array[float]  # document -> sum of its tokens' weights
     entry_min_weight: array[float]  # entry -> the smallest weight of its documents
     entry_types: array[int]  # entry -> the question types its phrasings ask (text.QUESTION_TYPES bits)
@@ -192,7 +200,7 @@ class IndexBuilder:
         docs: Sequence[tuple[int, Iterable[str]]],
         types: int = 0,
     ) -> None:
-        """Add an entry: its subject tokens, documents as (phrasing index or -1, tokens), question types."""
+        """Add an entry: its subject tokens, documents as (phrasing index or kind, tokens), question types."""
         ids = self._ids  # token -> id, numbered in the order first seen
         subject_ids = sorted({ids.setdefault(t, len(ids)) for t in subjects})
         union = set(subject_ids)
