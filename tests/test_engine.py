@@ -42,6 +42,7 @@ def _items(path: Path) -> list[dict[str, object]]:
         "paraphrases-3.jsonl",
         "paraphrases-4.jsonl",
         "paraphrases-5.jsonl",
+        "paraphrases-6.jsonl",
     ],
 )
 def test_our_paraphrase_sets_are_answered_and_every_trap_declined(engine: Engine, name: str) -> None:
