@@ -325,8 +325,16 @@ async def test_remove_asks_first_then_history_and_undo_put_it_back(curating: Run
     assert "removed fact 'max-retiring'" in history["content"]
     assert f"discord:{ADMIN.user['id']} (alice)" in history["content"]
 
-    undone = await run(fake, "kb undo")
-    shown = undone["content"].replace("\\", "")  # Discord shows escaped Markdown as typed
+    asked = await run(fake, "kb undo")
+    shown = asked["content"].replace("\\", "")  # Discord shows escaped Markdown as typed
+    assert shown.startswith("Undo edit #1?") and "removed fact 'max-retiring'" in shown
+    assert asked["flags"] & EPHEMERAL
+    buttons = {b["label"]: b["custom_id"] for row in asked["components"] for b in row["components"]}
+    assert set(buttons) == {"Undo", "Cancel"}
+    start = len(fake.calls)
+    await fake.click(fake.sent[-1], buttons["Undo"], who=ADMIN)
+    edited = await fake.wait_call(lambda c: c.method == "PATCH", start)
+    shown = edited.body["content"].replace("\\", "")
     assert shown.startswith("Done: #2 ")
     assert "undid #1 (removed fact 'max-retiring')" in shown
     reply = await ask(fake, "Is Max Power retiring?")
@@ -356,6 +364,31 @@ async def test_removing_a_source_still_cited_says_by_what(curating: RunningBot) 
     edited = await fake.wait_call(lambda c: c.method == "PATCH", start)
     assert edited.body["content"].startswith("Not removed:")
     assert "still used by fact 'ada-max-engaged', fact 'max-retiring'" in edited.body["content"]
+
+
+async def test_undo_asks_first_and_undoes_only_the_edit_it_showed(curating: RunningBot) -> None:
+    fake = curating.fake
+    store = curating.bot.store
+    store.remove("max-retiring", user="alice")
+    asked = await run(fake, "kb undo")
+    message = fake.sent[-1]
+    buttons = {b["label"]: b["custom_id"] for row in asked["components"] for b in row["components"]}
+
+    start = len(fake.calls)
+    call = await fake.callback(await fake.click(message, buttons["Cancel"], who=ADMIN), start)
+    assert call.body["type"] == 7 and call.body["data"]["content"] == "Edit #1 stays."
+    assert [r["action"] for r in audit(curating)] == ["remove"]
+
+    asked = await run(fake, "kb undo")
+    message = fake.sent[-1]
+    buttons = {b["label"]: b["custom_id"] for row in asked["components"] for b in row["components"]}
+    store.remove("ada-born", user="bob")  # another curator's edit, after the question was shown
+    start = len(fake.calls)
+    await fake.click(message, buttons["Undo"], who=ADMIN)
+    edited = await fake.wait_call(lambda c: c.method == "PATCH", start)
+    assert edited.body["content"].startswith("Nothing undone:")
+    assert "the latest edit is now #2, not #1" in edited.body["content"]
+    assert [r["action"] for r in audit(curating)] == ["remove", "remove"]
 
 
 async def test_undo_with_nothing_to_undo(curating: RunningBot) -> None:

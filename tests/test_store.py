@@ -256,6 +256,17 @@ def test_history_and_undo_of_each_kind_of_edit(store: KnowledgeStore, kdir: Path
     assert [r.action for r in store.history(limit=4)] == ["undo"] * 3 + ["remove"]
 
 
+def test_undo_of_a_confirmed_edit_refuses_when_another_became_the_latest(store: KnowledgeStore) -> None:
+    store.edit("children", {"answer": "Four."}, user="u")
+    shown = store.undo_target()
+    assert shown is not None and shown.seq == 1
+    store.remove("grammys", user="v")  # made while the first curator was looking at edit #1
+    with pytest.raises(InvalidEdit, match="the latest edit is now #2, not #1"):
+        store.undo(user="u", expected=1)
+    assert "grammys" not in store.knowledge().facts and [r.seq for r in store.history()] == [2, 1]
+    assert store.undo(user="u", expected=2).record.undoes == 2
+
+
 def test_undo_refuses_when_the_entry_changed_since(store: KnowledgeStore, kdir: Path) -> None:
     store.edit("children", {"answer": "Four."}, user="u")
     overlay = kdir / OVERLAY_NAME

@@ -488,13 +488,23 @@ class KnowledgeStore:
 
         return self._commit(plan, user)
 
-    def undo(self, *, user: str) -> EditResult:
-        """Undo the latest edit not undone yet (undoing again goes further back)."""
+    def undo_target(self) -> AuditRecord | None:
+        """The edit `undo` would revert now, if any (to show before asking to confirm)."""
+        return _undo_target(self._read_audit())
+
+    def undo(self, *, user: str, expected: int | None = None) -> EditResult:
+        """Undo the latest edit not undone yet (undoing again goes further back).
+
+        ``expected``: the number of the edit the user agreed to undo; if another edit has
+        become the latest since, nothing is undone.
+        """
 
         def plan(kb: KnowledgeBase, overlay: _Overlay, curated: set[str]) -> _Draft:
             target = _undo_target(self._read_audit())
             if target is None:
                 raise InvalidEdit(["there is no edit to undo"])
+            if expected is not None and target.seq != expected:
+                raise InvalidEdit([f"the latest edit is now #{target.seq}, not #{expected}: look again"])
             draft = _Draft("undo", target.entry_id, f"undid #{target.seq} ({target.summary})")
             draft.undoes = target.seq
             for change in reversed(target.changes):

@@ -3,7 +3,8 @@
 ``/kb add-fact`` and ``/kb add-quote`` open a form (a modal), ``/kb edit`` opens it filled
 with the entry, ``/kb remove`` asks for a confirmation; every edit goes through
 `bot.core.store.KnowledgeStore` (validated, written atomically, audited) and is live at
-once. ``/kb history``, ``/kb undo``, ``/kb reload``, ``/kb check`` and ``/kb gaps`` report.
+once. ``/kb undo`` shows the edit it would undo and asks first too. ``/kb history``,
+``/kb reload``, ``/kb check`` and ``/kb gaps`` report.
 
 Who may: checked on the bot's side for every command, autocomplete, form and button
 (`curator_refusal`), not only by hiding the commands from other members. An edit
@@ -17,7 +18,7 @@ import asyncio
 import io
 import itertools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -233,55 +234,61 @@ class RetryView(discord.ui.View):
         await interaction.response.send_modal(KnowledgeForm(self.cog, self.draft))
 
 
-class ConfirmRemove(discord.ui.View):
-    """Remove and Cancel buttons under ``/kb remove``."""
+class Confirm(discord.ui.View):
+    """A button that makes an edit once the curator confirms it, and Cancel (``/kb remove``, ``/kb undo``)."""
 
-    def __init__(self, cog: Curation, entry_id: str, what: str) -> None:
+    def __init__(
+        self,
+        cog: Curation,
+        command: str,
+        label: str,
+        act: Callable[[str], EditResult],
+        done: Callable[[EditResult], str],
+        refused: str,
+        kept: str,
+    ) -> None:
         super().__init__(timeout=FORM_TIMEOUT)
         self.cog = cog
-        self.entry_id = entry_id
-        self.what = what
+        self.command = command
+        self.act = act  # makes the edit as the given user (blocking: runs on a worker thread)
+        self.done = done
+        self.refused = refused
+        self.kept = kept
+        self.confirm.label = label
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Curators only."""
         return await _refuse_privately(interaction)
 
-    @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmRemove]
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Confirm]
     ) -> None:
-        """Remove the entry."""
+        """Make the edit."""
         self.stop()
         await interaction.response.defer()
         try:
-            result = await asyncio.to_thread(
-                self.cog.bot.store.remove, self.entry_id, user=_who(interaction.user)
-            )
+            result = await asyncio.to_thread(self.act, _who(interaction.user))
         except EditError as exc:
-            text = f"Not removed: {_reasons(exc.messages)}"
+            text = f"{self.refused}{_reasons(exc.messages)}"
         else:
             await self.cog.bot.reload_now()
-            text = f"Removed {self.what} (edit #{result.record.seq}); `/kb undo` puts it back."
-            text += _warning_lines(result)
+            text = self.done(result) + _warning_lines(result)
         await interaction.edit_original_response(
             content=shorten(text, MESSAGE_MAX), view=None, allowed_mentions=NO_MENTIONS
         )
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmRemove]
-    ) -> None:
-        """Keep the entry."""
+    async def cancel(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Confirm]) -> None:
+        """Change nothing."""
         self.stop()
-        await interaction.response.edit_message(
-            content=f"Kept {self.what}.", view=None, allowed_mentions=NO_MENTIONS
-        )
+        await interaction.response.edit_message(content=self.kept, view=None, allowed_mentions=NO_MENTIONS)
 
     async def on_error(
         self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
     ) -> None:
         """Log an unexpected failure and tell the curator briefly."""
-        await self.cog.failed(interaction, "/kb remove", error)
+        await self.cog.failed(interaction, self.command, error)
 
 
 # -- text helpers ----------------------------------------------------------------------
@@ -561,7 +568,17 @@ class Curation(
         record = _find(self.bot.engine, entry)
         what = f"{_SINGULAR[_section(record)]} `{record.id}`"
         text = f"Remove {what}?\n> {escape_markdown(shorten(_label(record), 300))}"
-        await respond(interaction, content=text, view=ConfirmRemove(self, record.id, what), ephemeral=True)
+        store, entry_id = self.bot.store, record.id
+        view = Confirm(
+            self,
+            "/kb remove",
+            "Remove",
+            lambda user: store.remove(entry_id, user=user),
+            lambda result: f"Removed {what} (edit #{result.record.seq}); `/kb undo` puts it back.",
+            "Not removed: ",
+            f"Kept {what}.",
+        )
+        await respond(interaction, content=text, view=view, ephemeral=True)
 
     remove.autocomplete("entry")(entry_choices)
 
@@ -642,17 +659,25 @@ class Curation(
 
     @app_commands.command(name="undo")
     async def undo(self, interaction: discord.Interaction[Any]) -> None:
-        """Undo the latest edit not undone yet (again goes further back)."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            result = await asyncio.to_thread(self.bot.store.undo, user=_who(interaction.user))
-        except EditError as exc:
-            text = shorten(f"Nothing undone:{_reasons(exc.messages)}", MESSAGE_MAX)
-            await respond(interaction, content=text, ephemeral=True)
+        """Undo the latest edit not undone yet (again goes further back), after a confirmation."""
+        store = self.bot.store
+        target = await asyncio.to_thread(store.undo_target)
+        if target is None:
+            await respond(interaction, content="Nothing undone:\n• there is no edit to undo", ephemeral=True)
             return
-        await self.bot.reload_now()
-        text = escape_markdown(result.record.line()) + _warning_lines(result)
-        await respond(interaction, content=shorten(f"Done: {text}", MESSAGE_MAX), ephemeral=True)
+        seq = target.seq
+        text = f"Undo edit #{seq}?\n> {escape_markdown(shorten(target.line(), 300))}"
+        view = Confirm(
+            self,
+            "/kb undo",
+            "Undo",
+            # If another edit became the latest meanwhile, the store refuses: that one was not shown.
+            lambda user: store.undo(user=user, expected=seq),
+            lambda result: "Done: " + escape_markdown(result.record.line()),
+            "Nothing undone:",
+            f"Edit #{seq} stays.",
+        )
+        await respond(interaction, content=shorten(text, MESSAGE_MAX), view=view, ephemeral=True)
 
     @app_commands.command(name="reload")
     async def reload(self, interaction: discord.Interaction[Any]) -> None:
