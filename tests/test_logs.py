@@ -166,6 +166,21 @@ async def test_events_do_not_share_their_context(
     assert commands == ["!ask", None]  # the mention does not inherit the prefix command's name
 
 
+async def test_what_the_gateway_reader_logs_after_an_event_carries_no_stale_context(
+    running: RunningBot, events: pytest.LogCaptureFixture
+) -> None:
+    fake = running.fake
+    start = len(fake.calls)
+    await fake.send_message(f"<@{APP_ID}> When was Ada Star born?", mention_bot=True)
+    await fake.wait_call(lambda c: c.method == "POST" and c.path == MESSAGES, start)
+    with events.at_level(logging.DEBUG, logger="discord.gateway"):
+        await fake.disconnect(code=4000)
+        await fake.wait_for(lambda: fake.resumes == 1)
+    closed = [r for r in events.records if r.name == "discord.gateway" and "closed with" in r.getMessage()]
+    assert closed, [r.getMessage() for r in events.records if r.name == "discord.gateway"]
+    assert all(getattr(r, "guild", "?") is None and getattr(r, "channel", "?") is None for r in closed)
+
+
 # -- a whole run, as deployed ---------------------------------------------------------
 
 

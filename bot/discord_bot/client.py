@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import time
+import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -29,7 +30,7 @@ from bot.core.health import Heartbeat, heartbeat_path, write_heartbeat
 from bot.core.reload import Reloader
 from bot.core.store import KnowledgeStore
 
-from .logs import begin_event, note_event
+from .logs import begin_event, end_event, note_event
 from .metrics import Metrics
 from .settings import Settings
 from .text import cooldown_text, take_lines
@@ -234,6 +235,8 @@ class CelebBot(commands.AutoShardedBot):
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._watch_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        # The tasks that read a gateway connection (one a shard), seen dispatching its events.
+        self._gateway_tasks: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
         if settings.gateway:
             self._use_gateway(settings.gateway)
 
@@ -272,11 +275,18 @@ class CelebBot(commands.AutoShardedBot):
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
         """Dispatch an event, keeping its guild, channel and command for the log lines it causes (logs.py)."""
+        task = asyncio.current_task()
         if event_name == "socket_event_type":  # the first thing discord.py does with a gateway event
             begin_event()
-        elif args:
+            if task is not None:
+                self._gateway_tasks.add(task)
+            super().dispatch(event_name, *args, **kwargs)
+            return
+        if args:
             note_event(args[0])
         super().dispatch(event_name, *args, **kwargs)
+        if task in self._gateway_tasks:
+            end_event()  # the handlers' tasks keep the event; the gateway reader moves on
 
     # -- live reload and background work ------------------------------------------
 

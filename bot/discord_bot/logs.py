@@ -5,7 +5,9 @@ calls `begin_event` on discord.py's ``socket_event_type``), and `note_event` fil
 from the message, interaction or command context that event carries. The tasks discord.py
 starts for the event (listeners, commands, the slash command tree, buttons) copy the
 context when they are created, so they share that one object, and so do the worker
-threads they hand work to (``asyncio.to_thread`` copies it too). `EventFilter` reads it
+threads they hand work to (``asyncio.to_thread`` copies it too). Once the event is dispatched,
+the task reading the gateway leaves it (`end_event`), so what that task logs next (a closed
+socket, a reconnect) carries no stale guild or channel. `EventFilter` reads it
 into every record; `LineFormatter` writes it as ``[guild=… channel=… command=…]``.
 
 Message text is never put in the context: only ids and command names.
@@ -28,6 +30,7 @@ __all__ = [
     "LineFormatter",
     "begin_event",
     "current_event",
+    "end_event",
     "note_event",
 ]
 
@@ -67,6 +70,14 @@ def begin_event() -> EventContext:
     event = EventContext()
     _EVENT.set(event)
     return event
+
+
+def end_event() -> None:
+    """Leave the event here: what is logged next in this task belongs to no event.
+
+    The tasks already started for the event keep it (they copied the context).
+    """
+    _EVENT.set(None)
 
 
 def _interaction_command(interaction: discord.Interaction[Any]) -> str | None:
