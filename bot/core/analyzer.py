@@ -177,6 +177,51 @@ class Analyzer:
         parts = self._split_people(words(normalize(text)), fuzzy)
         return [p for p in parts if isinstance(p, frozenset)]
 
+    @property
+    def name_words(self) -> frozenset[str]:
+        """Every word of every name and alias."""
+        return frozenset(self._alias_words)
+
+    def group(self, word: str) -> str | None:
+        """The synonym group token a single word folds into, if any ("told" -> "say")."""
+        return self._synonyms.get((stem(word),))
+
+    def roles(self, text: str, *, fuzzy: bool = True) -> tuple[frozenset[str], frozenset[str]]:
+        """The people a text names before its first "about", and those it names after it.
+
+        "What song did Kim write about Kanye?" is ({kim}, {kanye}): who did what, and about whom.
+        """
+        parts = self._split_people(chat_words(words(normalize(text))), fuzzy)
+        before: set[str] = set()
+        after: set[str] = set()
+        seen_about = False
+        for part in parts:
+            if isinstance(part, frozenset):
+                (after if seen_about else before).update(part)
+            elif part == "about":
+                seen_about = True
+        return (frozenset(before), frozenset(after)) if seen_about else (frozenset(), frozenset())
+
+    def listeners(self, text: str, cue: str) -> frozenset[str]:
+        """People a question says were spoken to: "tell Ryan Seacrest", "say to Paris Hilton".
+
+        ``cue`` is the synonym group token of "say"; "tell me" is dropped by `chat_words` first.
+        """
+        parts = self._split_people(chat_words(words(normalize(text))), True)
+        out: set[str] = set()
+        for i, part in enumerate(parts):
+            if not isinstance(part, frozenset) or i == 0:
+                continue
+            prev = parts[i - 1]
+            if isinstance(prev, str) and prev.startswith("tel") and self.group(prev) == cue:
+                out.update(part)  # "tell", "told", "telling" take the listener directly
+            elif prev == "to" and i >= 2 and isinstance(parts[i - 2], str):
+                word = parts[i - 2]
+                assert isinstance(word, str)
+                if self.group(word) == cue:
+                    out.update(part)
+        return frozenset(out)
+
     # -- words --------------------------------------------------------------
 
     def _correct(self, word: str) -> tuple[str, float] | None:

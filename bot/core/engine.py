@@ -19,12 +19,17 @@ How a question is matched:
    exactly a phrasing.
 3. Some questions fit an entry's words but not what it is about; the score is
    then lowered: a name the knowledge does not know ("Taylor Swift"); a
-   who/where/when/why the entry's phrasings never ask (a where, which asks for a
-   place the entry does not give, the most); a first-named person, or
-   people named together ("Kim and Ray J"), the entry is not about. A quote
-   answers only a question that asks for words ("said", "lyrics"), repeats
-   some or fits one of its phrasings, and never one asking for someone else's
-   words ("What did Kim say?").
+   who/where/when/why the entry's phrasings never ask (a where or a why, which
+   ask for a place or a reason the entry does not give, the most); a
+   first-named person, or people named together ("Kim and Ray J"), the entry
+   is not about; someone the entry mentions only in passing named in place of
+   a subject its phrasing names ("When did Kim meet Ray J?" of when Kim met
+   Kanye). A fact that names the question's people the other way round around
+   "about" does not answer ("What did Kim write about Kanye?" of Kanye's verse
+   about Kim). A quote answers only a question that asks for words ("said",
+   "lyrics", "speak to"), repeats some or fits one of its phrasings, and never
+   one asking for someone else's words ("What did Kim say?") or for words said
+   to someone it was not said to or about ("What did Kanye tell Paris Hilton?").
 4. Answer when the score and the coverage clear their thresholds and the
    answer is not one of many people's alike ("When was he born?"); else
    decline and offer up to three close questions.
@@ -44,6 +49,7 @@ from .index import QUOTE_SETTING, TEXT_DOC, Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
 from .text import (
     QUESTION_TYPES,
+    chat_words,
     content_pairs,
     normalize,
     paused_gc,
@@ -64,6 +70,8 @@ SUGGEST_AT = 0.40
 OTHER_KIND = 0.85
 #: `OTHER_KIND` for a where-question: "Where did Kim and Kanye meet?" is not answered by when.
 OTHER_PLACE = 0.6
+#: `OTHER_KIND` for a why-question: a reason is as rarely given unasked as a place.
+OTHER_REASON = 0.6
 #: Score factor for an entry that is not about the first person a question names.
 FIRST_NOT_SUBJECT = 0.85
 #: Score factor for an entry that names the asked-about people only in passing.
@@ -75,8 +83,10 @@ UNKNOWN_NAME = 0.5
 #: Score factor when the question names nobody known but has a word never seen (maybe a name).
 UNKNOWN_WORD_NO_PERSON = 0.8
 _SAY = "say"  # the synonym group token that stands for "said" in quote texts
-#: Words that ask for someone's words (synonym group tokens of "said" and "song").
-QUOTE_CUES = frozenset({"say", "song"})
+_TALK = "talk_to"  # the synonym group token of "talking to", "speaking to"
+_WHEN = "when"  # the synonym group token of "when", "what year"
+#: Words that ask for someone's words (synonym group tokens of "said", "song", "speak to").
+QUOTE_CUES = frozenset({_SAY, "song", _TALK})
 #: A question whose F-score against one of a quote's curated phrasings reaches this asks for it.
 QUOTE_PHRASED = 0.6
 #: Words of a quote's text a question must repeat to find it without naming its speaker or a cue.
@@ -85,6 +95,7 @@ QUOTE_WORDS = 3
 #: win in 2005?" is not answered by his award of 2012 (but may be offered as "did you mean").
 OTHER_YEAR = 0.6
 _YEAR = re.compile(r"1[5-9]\d\d|2[01]\d\d")
+_KIND_FACTOR = {QUESTION_TYPES["where"]: OTHER_PLACE, QUESTION_TYPES["why"]: OTHER_REASON}
 #: How much a word found only in a fact's answer explains of the question.
 ANSWER_ONLY = 0.6
 #: Entries fully scored for one question: those explaining most of its weight.
@@ -112,6 +123,8 @@ class _Query:
     names_only: bool  # it names several people and nothing else the knowledge knows
     pairs: frozenset[tuple[str, str]]  # neighbouring content words, as written
     asks_words: bool  # the question says "said", "quote", "interview"...
+    listeners: frozenset[int]  # person tokens of those it says were spoken to ("tell Seacrest")
+    roles: tuple[frozenset[str], frozenset[str]]  # people named before and after "about"
     kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
     years: tuple[tuple[str, int | None], ...]  # the years it names, with their token ids
 
@@ -153,8 +166,15 @@ class Engine:
             self.analyzer = Analyzer(kb, index.vocabulary)
         self.index = index
         self._pairs_cache: dict[str, frozenset[tuple[str, str]]] = {}
+        self._roles_cache: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
+        self._name_words = self.analyzer.name_words
         self._position = {entry_id: e for e, entry_id in enumerate(index.entry_ids)}
         self._say_id = index.token_id(_SAY)
+        # A quote is what its speaker told someone ("When did Kanye speak to Seacrest?"), and one
+        # that gives its year answers "what year": its text and setting hold these words too
+        # (added when scoring, so that they weigh as much as in the facts that hold them).
+        self._quote_talk = frozenset(t for t in (index.token_id(_TALK),) if t is not None)
+        self._quote_when = self._quote_talk | {t for t in (index.token_id(_WHEN),) if t is not None}
 
     def _build_index(self) -> Index:
         builder = IndexBuilder()
@@ -277,14 +297,20 @@ class Engine:
         anywhere: set[int] = set(primary)
         text_words = 0
         best_fit, best_doc = 0.0, ix.entry_docs[e]
-        best_phrasing = 0.0
+        best_phrasing, best_phrasing_doc = 0.0, -1
+        implied: frozenset[int] = frozenset()
+        if is_quote:
+            implied = self._quote_when if getattr(entry, "when", None) else self._quote_talk
         for d in range(ix.entry_docs[e], ix.entry_docs[e + 1]):
             tokens = ix.doc_tokens.row(d)
-            found = [(t, w, c) for t, w, c in known if t in tokens]
-            if not found:
-                continue
             kind = ix.doc_phrasing[d]
             is_phrasing = kind >= 0
+            if implied and not is_phrasing:
+                found = [(t, w, c) for t, w, c in known if t in tokens or t in implied]
+            else:
+                found = [(t, w, c) for t, w, c in known if t in tokens]
+            if not found:
+                continue
             anywhere.update(t for t, _, _ in found)
             if is_phrasing or is_quote:
                 primary.update(t for t, _, _ in found)
@@ -300,8 +326,11 @@ class Engine:
             fit = (1 + b2) * precision * recall / (b2 * precision + recall)
             if fit > best_fit:
                 best_fit, best_doc = fit, d
-            if is_phrasing:
-                best_phrasing = max(best_phrasing, fit)
+            if is_phrasing and fit > best_phrasing:
+                best_phrasing, best_phrasing_doc = fit, d
+        if not is_quote and query.roles[0] and self._reversed(entry, query.roles):
+            # "What song did Kim write about Kanye?" asks the reverse of "Kanye wrote about Kim".
+            return None
         if query.asks_words and not is_quote and self._say_id not in primary and query.asked_speaker:
             # "What did Paris Hilton say?" asks for her words; a fact whose answer happens to
             # report someone's words does not give them. ("What did the source say?" names no
@@ -315,6 +344,8 @@ class Engine:
             speaker = ix.token_id(person_token(entry.speaker))
             if query.asked_speaker and speaker not in query.asked_speaker:
                 return None  # "What did Kim say about Kanye?" is not answered by Kanye's words
+            if query.listeners and query.listeners.isdisjoint(self._audience(e)):
+                return None  # "What did Kanye say to Paris Hilton?": he told Seacrest, of Kim
             cue = any(ix.tokens[t] in QUOTE_CUES for t, _, _ in known)
             # A question close to one of the quote's curated phrasings asks for it too.
             if not (
@@ -332,9 +363,9 @@ class Engine:
             factor *= OTHER_YEAR
         if query.kind and not query.kind & ix.entry_types[e]:
             # "Where did they marry?" asks for a place; an entry none of whose phrasings asks
-            # where (how long they were married) likely answers something else. A place is
-            # rarely given unasked, so a where-question is held to that more strictly.
-            factor *= OTHER_PLACE if query.kind == QUESTION_TYPES["where"] else OTHER_KIND
+            # where (how long they were married) likely answers something else. A place or a
+            # reason is rarely given unasked, so where and why are held to that more strictly.
+            factor *= _KIND_FACTOR.get(query.kind, OTHER_KIND)
         # A question that nearly restates a phrasing or the quote itself, people included,
         # names them as part of that text ("a picture of her and Paris Hilton"), not as its topic.
         restated = (
@@ -347,6 +378,15 @@ class Engine:
             # A question of nothing but names ("kimye?", "how did Kanye know Kim", its verb a
             # stop word) asks how they relate: a profile of one of them does not answer it.
             together_apart = True
+        passing = query.named.difference(subjects)
+        if passing and query.kind and not restated and best_phrasing_doc >= 0:
+            # "When did Kim meet Ray J?" fits "When did Kim and Kanye first meet?" with Ray J in
+            # Kanye's place: the phrasing names a subject the question does not, and the
+            # question names instead someone none of the phrasings names (the answer mentions
+            # him in passing). As with the first-named rule, a bare list of names tells no roles.
+            in_doc = set(ix.doc_tokens.row(best_phrasing_doc))
+            if (in_doc & set(subjects)) - query.named and passing.isdisjoint(self._phrased_people(e)):
+                together_apart = True
         if (mention_only or together_apart) and not restated:
             # "When did Kim and Ray J meet?" asks about both; a fact about Kim and Kanye that
             # mentions Ray J in passing does not answer it.
@@ -358,14 +398,58 @@ class Engine:
             factor *= FIRST_NOT_SUBJECT
         return Match(entry, factor * (coverage + best_fit) / 2, coverage, self._label(best_doc, entry))
 
+    def _person_tokens(self, people: Iterable[str]) -> frozenset[int]:
+        """The token ids of people, by person id (those the index does not hold left out)."""
+        ids = (self.index.token_id(person_token(p)) for p in people)
+        return frozenset(t for t in ids if t is not None)
+
+    def _phrased_people(self, e: int) -> set[int]:
+        """Person tokens that one of an entry's phrasings names."""
+        ix = self.index
+        return {
+            t
+            for d in range(ix.entry_docs[e], ix.entry_docs[e + 1])
+            if ix.doc_phrasing[d] >= 0
+            for t in ix.doc_tokens.row(d)
+            if ix.tokens[t].startswith("@")
+        }
+
+    def _audience(self, e: int) -> set[int]:
+        """Person tokens of whom a quote was said to or about (its setting's people, its subjects)."""
+        ix = self.index
+        docs = [
+            d for d in range(ix.entry_docs[e], ix.entry_docs[e + 1]) if ix.doc_phrasing[d] == QUOTE_SETTING
+        ]
+        people = {t for d in docs for t in ix.doc_tokens.row(d) if ix.tokens[t].startswith("@")}
+        return people | set(ix.entry_subjects.row(e))
+
+    def _reversed(self, entry: Entry, roles: tuple[frozenset[str], frozenset[str]]) -> bool:
+        """Whether an entry's texts name the question's people the other way round around "about".
+
+        Only when none of its texts names them the question's way ("Kanye wrote about Kim").
+        """
+        texts = self._roles_cache.get(entry.id)
+        if texts is None:
+            phrasings, others = _entry_texts(entry)
+            found = [self.analyzer.roles(t, fuzzy=False) for t in [*phrasings, *others]]
+            texts = self._roles_cache[entry.id] = [r for r in found if r[0] or r[1]]
+        asker, topic = roles
+        same = any(asker & before and topic & after for before, after in texts)
+        other = any(topic & before and asker & after for before, after in texts)
+        return other and not same
+
     def _quote_pairs(self, quote: Quote) -> frozenset[tuple[str, str]]:
         pairs = self._pairs_cache.get(quote.id)
         if pairs is None:
             pairs = self._pairs_cache[quote.id] = content_pairs(quote.text, limit=None)
         return pairs
 
-    def _asked_speaker(self, an: Analysis) -> frozenset[int]:
+    def _asked_speaker(self, an: Analysis, question: str) -> frozenset[int]:
         """The token ids of the person named just before "said"/"song" ("what did Kim say"), if any."""
+        ws = chat_words(words(normalize(question)))
+        cue_word = next((w for w in ws if self.analyzer.group(w) in QUOTE_CUES), "")
+        if cue_word.startswith("interview"):
+            return frozenset()  # "the Ryan Seacrest interview": the one interviewed or interviewing
         order = list(an.tokens)
         cue = next((i for i, t in enumerate(order) if t in QUOTE_CUES), None)
         if cue is None:
@@ -425,13 +509,16 @@ class Engine:
             weights=weights,
             total=sum(w for w, _ in weights.values()),
             penalty=penalty,
-            asked_speaker=self._asked_speaker(an),
+            asked_speaker=self._asked_speaker(an, question),
             first_named=frozenset(t for p in first if (t := ix.token_id(person_token(p))) is not None),
             named=named,
             together=together,
             names_only=len(named) > 1 and all(token.startswith("@") for token in an.tokens),
-            pairs=content_pairs(question),
+            # Two words of a name ("paris hilton") are a name, not words of a quote.
+            pairs=frozenset(p for p in content_pairs(question) if not set(p) <= self._name_words),
             asks_words=self._say_id is not None and self._say_id in weights,
+            listeners=self._person_tokens(self.analyzer.listeners(question, _SAY)),
+            roles=self.analyzer.roles(question),
             kind=question_type(question),
             years=tuple((t, ix.token_id(t)) for t in an.tokens if _YEAR.fullmatch(t)),
         )

@@ -79,6 +79,7 @@ CHAT_SHORTHAND = {
     "w": "with",
     "rn": "now",
 }
+_TELL = frozenset({"tell", "tells", "told", "telling"})
 #: Words after which a two-digit number is a year ("back in 09").
 _YEAR_OPENERS = frozenset({"in", "since", "from", "around", "before", "after", "until", "til"})
 # Control and invisible format characters (bidi overrides, zero-width marks, lone surrogates).
@@ -127,8 +128,10 @@ def chat_words(ws: list[str]) -> list[str]:
     """
     out = []
     for i, w in enumerate(ws):
-        if w == "tell" and ws[i + 1 : i + 2] in (["me"], ["us"]):
-            continue  # "tell me when they met" asks; "what did Kanye tell Seacrest" quotes
+        if w in _TELL and ws[i + 1 : i + 2] in (["me"], ["us"]):
+            # "tell me when they met" asks and "someone told me" reports; "what did Kanye tell
+            # Seacrest" quotes.
+            continue
         w = CHAT_SHORTHAND.get(w, w)
         if len(w) == 2 and w.isdigit() and i and ws[i - 1] in _YEAR_OPENERS:
             # "in 09" is 2009 and "in 98" 1998; "in 40" tells nothing.
