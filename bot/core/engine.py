@@ -19,8 +19,8 @@ How a question is matched:
    exactly a phrasing.
 3. Some questions fit an entry's words but not what it is about; the score is
    then lowered: a name the knowledge does not know ("Taylor Swift"); a
-   who/where/when/why the entry's phrasings never ask (a where or a why, which
-   ask for a place or a reason the entry does not give, the most); a
+   who/where/when/why the entry's phrasings never ask (a who, where or why,
+   which ask for a person, place or reason the entry does not give, the most); a
    first-named person, or people named together ("Kim and Ray J"), the entry
    is not about; someone the entry mentions only in passing named in place of
    a subject its phrasing names ("When did Kim meet Ray J?" of when Kim met
@@ -72,6 +72,9 @@ OTHER_KIND = 0.85
 OTHER_PLACE = 0.6
 #: `OTHER_KIND` for a why-question: a reason is as rarely given unasked as a place.
 OTHER_REASON = 0.6
+#: `OTHER_KIND` for a who-question: "Who is Kim's divorce lawyer?" asks for someone that "Has
+#: Kim hired a divorce attorney?" does not name.
+OTHER_PERSON = 0.6
 #: Score factor for an entry that is not about the first person a question names.
 FIRST_NOT_SUBJECT = 0.85
 #: Score factor for an entry that names the asked-about people only in passing.
@@ -95,7 +98,11 @@ QUOTE_WORDS = 3
 #: win in 2005?" is not answered by his award of 2012 (but may be offered as "did you mean").
 OTHER_YEAR = 0.6
 _YEAR = re.compile(r"1[5-9]\d\d|2[01]\d\d")
-_KIND_FACTOR = {QUESTION_TYPES["where"]: OTHER_PLACE, QUESTION_TYPES["why"]: OTHER_REASON}
+_KIND_FACTOR = {
+    QUESTION_TYPES["who"]: OTHER_PERSON,
+    QUESTION_TYPES["where"]: OTHER_PLACE,
+    QUESTION_TYPES["why"]: OTHER_REASON,
+}
 #: How much a word found only in a fact's answer explains of the question.
 ANSWER_ONLY = 0.6
 #: Entries fully scored for one question: those explaining most of its weight.
@@ -363,8 +370,9 @@ class Engine:
             factor *= OTHER_YEAR
         if query.kind and not query.kind & ix.entry_types[e]:
             # "Where did they marry?" asks for a place; an entry none of whose phrasings asks
-            # where (how long they were married) likely answers something else. A place or a
-            # reason is rarely given unasked, so where and why are held to that more strictly.
+            # where (how long they were married) likely answers something else. A person, a
+            # place or a reason is rarely given unasked, so who, where and why are held to that
+            # more strictly; when less so (many answers give a year).
             factor *= _KIND_FACTOR.get(query.kind, OTHER_KIND)
         # A question that nearly restates a phrasing or the quote itself, people included,
         # names them as part of that text ("a picture of her and Paris Hilton"), not as its topic.
