@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
 from .model import KnowledgeBase
-from .text import MAX_QUERY_CHARS, STOPWORDS, chat_words, normalize, stem, words
+from .text import MAX_QUERY_CHARS, STOPWORDS, chat_words, normalize, question_type_of, stem, words
 
 __all__ = ["Analysis", "Analyzer", "person_token"]
 
@@ -30,6 +30,16 @@ SPELLING_EDITS = ((8, 2), (4, 1))
 EDIT_COST = 0.15
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][^\W\d_]+")
 _MIN_FUZZY_CHARS = 4
+# Clause breaks, and a quotation (whose commas are the quote's, not the question's).
+_CLAUSE = re.compile(r"[,;:!?.]+|\s[-–—]+\s")
+_QUOTED = re.compile(r"[\"“”]|(?:^|\s)['‘]")
+#: Words that open the clause a long question asks in ("I read that ..., is it true that ...").
+_ASKING = frozenset(
+    "who whom whose what which when where why how is are was were do does did has have had can could "
+    "will would should".split()
+)
+#: Words that may lead that clause ("..., but when did they meet?").
+_LEADING = frozenset({"but", "and", "so", "well", "ok", "okay", "anyway", "then", "now"})
 
 
 def person_token(person_id: str) -> str:
@@ -51,6 +61,11 @@ class Analysis:
     #: How many spans look like the name of someone the knowledge base does not know:
     #: two unknown words in a row ("taylor swift"), or a capitalised unknown word.
     unknown_names: int = 0
+    #: Tokens only the preamble of a long question holds ("My friend insists ..., when did they
+    #: meet?"): its context, which weighs less than what it asks. Its unknown words are dropped.
+    context: set[str] = field(default_factory=set)
+    #: What the question asks for (`bot.core.text.QUESTION_TYPES` bits), from the clause it asks in.
+    kind: int = 0
 
     def add(self, token: str, credit: float = 1.0) -> None:
         """Add a token, keeping the best credit seen for it."""
@@ -300,25 +315,38 @@ class Analyzer:
         ``seen``, when given, collects the words of the text (to build a vocabulary).
         """
         result = Analysis()
-        ws = words(normalize(text, MAX_QUERY_CHARS if query else None))
+        normalized = normalize(text, MAX_QUERY_CHARS if query else None)
+        ws = words(normalized)
+        preamble = 0
         if query:
             ws = chat_words(ws)
+            preamble = _preamble(normalized)
+            result.kind = question_type_of(ws[preamble:])
         if seen is not None:
             seen.update(ws)
-        parts = self._split_people(ws, fuzzy=query)
+        head = self._split_people(ws[:preamble], fuzzy=query)
+        parts = head + self._split_people(ws[preamble:], fuzzy=query)
         # Stem the words between names, then fold synonym phrases within each run.
         run: list[tuple[str, float, bool]] = []  # (stem, credit, is a stop word)
+        in_preamble: set[str] = set()
+        asked: set[str] = set()
 
-        def flush() -> None:
-            self._fold(run, result)
+        def flush(context: bool = False) -> None:
+            folded = Analysis()
+            self._fold(run, folded)
+            for token, credit in folded.tokens.items():
+                result.add(token, credit)
+            (in_preamble if context else asked).update(folded.tokens)
             run.clear()
 
         previous_unknown = False
         joined: set[str] = set()  # the people named side by side so far
         joinable = False  # only "and" since the last name
-        for part in parts:
+        for i, part in enumerate(parts):
+            if i == len(head) and i:
+                flush(context=True)  # the preamble's words fold on their own
             if isinstance(part, frozenset):
-                flush()
+                flush(context=i < len(head))
                 result.people.append(part)
                 for pid in part:
                     result.add(person_token(pid))
@@ -340,6 +368,8 @@ class Analyzer:
                 corrected = self._correct(word)
                 if corrected is not None:
                     word, credit = corrected
+                elif i < len(head):
+                    continue  # chatter before the question ("my roommate and I were arguing")
                 elif word.isalpha():
                     unknown = True
                     result.unknown.append(word)
@@ -348,6 +378,7 @@ class Analyzer:
             previous_unknown = unknown
             run.append((stem(word), credit, word in STOPWORDS))
         flush()
+        result.context = {t for t in in_preamble - asked if not t.isdigit()}
         if query and result.unknown and not result.unknown_names:
             capitalised = {m.group(0).casefold() for m in _CAPITALISED.finditer(text[:MAX_QUERY_CHARS])}
             result.unknown_names = sum(1 for w in result.unknown if w in capitalised)
@@ -378,3 +409,28 @@ class Analyzer:
                 if not is_stop:
                     result.add(token, credit)
                 i += 1
+
+
+def _preamble(normalized: str) -> int:
+    """How many words of a long question come before the clause it asks in (0: all of it asks).
+
+    That clause is the last one that opens with a question word and holds a word that is not a
+    stop word: in "I read that Kanye fell for Kim, who was in the photo with her?" the first clause
+    is context; in "I read that Kim is seeing lawyers, is that true?" the last asks nothing.
+
+    >>> _preamble("so my roommate and i were arguing, how many kids do they have?")
+    7
+    >>> _preamble("what year did they become friends, kim and kanye")
+    0
+    """
+    if _QUOTED.search(normalized):
+        return 0
+    clauses = [chat_words(words(c)) for c in _CLAUSE.split(normalized)]
+    for k in range(len(clauses) - 1, 0, -1):
+        clause = clauses[k]
+        start = 0
+        while start < len(clause) and clause[start] in _LEADING:
+            start += 1
+        if start < len(clause) and clause[start] in _ASKING and any(w not in STOPWORDS for w in clause):
+            return sum(len(c) for c in clauses[:k])
+    return 0

@@ -53,7 +53,6 @@ from .text import (
     content_pairs,
     normalize,
     paused_gc,
-    question_type,
     question_type_of,
     words,
 )
@@ -103,6 +102,9 @@ _KIND_FACTOR = {
     QUESTION_TYPES["where"]: OTHER_PLACE,
     QUESTION_TYPES["why"]: OTHER_REASON,
 }
+#: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
+#: that ...?"), against a word of the clause it asks in.
+CONTEXT = 0.5
 #: How much a word found only in a fact's answer explains of the question.
 ANSWER_ONLY = 0.6
 #: Entries fully scored for one question: those explaining most of its weight.
@@ -362,10 +364,14 @@ class Engine:
                 or best_phrasing >= QUOTE_PHRASED
             ):
                 return None
+        date = getattr(entry, "date", None) or getattr(entry, "when", None) or ""
+        # The year an entry is dated is what it is about, as much as a phrasing's words.
+        primary.update(
+            tid for year, tid in query.years if tid is not None and tid in anywhere and year in date
+        )
         coverage = sum(w * c * (1.0 if t in primary else ANSWER_ONLY) for t, w, c in known if t in anywhere)
         coverage /= total
         factor = query.penalty
-        date = getattr(entry, "date", None) or ""
         if any(tid not in anywhere and year not in date for year, tid in query.years):
             factor *= OTHER_YEAR
         if query.kind and not query.kind & ix.entry_types[e]:
@@ -399,10 +405,12 @@ class Engine:
             # "When did Kim and Ray J meet?" asks about both; a fact about Kim and Kanye that
             # mentions Ray J in passing does not answer it.
             factor *= MENTION_ONLY
-        elif query.kind and query.first_named.isdisjoint(subjects) and not restated:
+        elif (query.kind or query.roles[0]) and query.first_named.isdisjoint(subjects) and not restated:
             # A who/where/when/why question is mostly about the first person it names: "Who did
-            # Kanye date before Kim?" is not asked of a fact about Kim's husbands. (A bare
-            # "Keri Hilson Knock You Down Kanye" tells no such thing.)
+            # Kanye date before Kim?" is not asked of a fact about Kim's husbands; so is one
+            # naming someone before "about" ("What song did Kanye rap about Kim in 2009?" is
+            # not asked of whom Kim dated then). (A bare "Keri Hilson Knock You Down Kanye"
+            # tells no such thing.)
             factor *= FIRST_NOT_SUBJECT
         return Match(entry, factor * (coverage + best_fit) / 2, coverage, self._label(best_doc, entry))
 
@@ -492,9 +500,9 @@ class Engine:
         for token, credit in an.tokens.items():
             tid = ix.token_id(token)
             if tid is None:
-                unknown += ix.unknown_idf
+                unknown += ix.unknown_idf * (CONTEXT if token in an.context else 1.0)
             else:
-                weights[tid] = (ix.idf[tid], credit)
+                weights[tid] = (ix.idf[tid] * (CONTEXT if token in an.context else 1.0), credit)
         if unknown:
             weights[None] = (unknown, 0.0)
         penalty = 1.0
@@ -527,7 +535,7 @@ class Engine:
             asks_words=self._say_id is not None and self._say_id in weights,
             listeners=self._person_tokens(self.analyzer.listeners(question, _SAY)),
             roles=self.analyzer.roles(question),
-            kind=question_type(question),
+            kind=an.kind,
             years=tuple((t, ix.token_id(t)) for t in an.tokens if _YEAR.fullmatch(t)),
         )
         scored = [
