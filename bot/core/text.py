@@ -61,6 +61,8 @@ STOPWORDS = frozenset(
     youre theyre hes shes
     btw exactly again anyway anyways wonder wondering curious question quick remind lol idk
     yo tf lmao lmfao omg fr ngl tbh imo yet finish complete
+    year years kindly inform apparently supposedly allegedly somewhere keep keeps keeping
+    right correct sorry
     """.split()
 )
 #: Chat shorthand for a word the knowledge spells out ("kim n kanye", "b4 kanye", "ppl say").
