@@ -30,6 +30,7 @@ SPELLING_EDITS = ((8, 2), (4, 1))
 EDIT_COST = 0.15
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][^\W\d_]+")
 _MIN_FUZZY_CHARS = 4
+_POSSESSIVE = re.compile(r"(\w+)'s?(?!\w)")
 # Clause breaks, and a quotation (whose commas are the quote's, not the question's).
 _CLAUSE = re.compile(r"[,;:!?.]+|\s[-–—]+\s")
 _QUOTED = re.compile(r"[\"“”]|(?:^|\s)['‘]")
@@ -167,24 +168,29 @@ class Analyzer:
                 return ids, n
         return None
 
-    def _split_people(self, ws: list[str], fuzzy: bool) -> list[str | frozenset[str]]:
-        """Replace the names in a word list by the sets of person ids they stand for."""
+    def _split_people(
+        self, ws: list[str], fuzzy: bool, ends: list[int] | None = None
+    ) -> list[str | frozenset[str]]:
+        """Replace the names in a word list by the sets of person ids they stand for.
+
+        ``ends``, when given, collects the index in ``ws`` of each part's last word.
+        """
         out: list[str | frozenset[str]] = []
         i = 0
         openers = self._alias_openers
         while i < len(ws):
             w = ws[i]
-            if w not in openers and not (fuzzy and (w in self._alias_words or self._unknown(w))):
-                out.append(w)
-                i += 1
-                continue
-            found = self._name_at(ws, i, fuzzy)
+            found = None
+            if w in openers or (fuzzy and (w in self._alias_words or self._unknown(w))):
+                found = self._name_at(ws, i, fuzzy)
             if found is None:
                 out.append(w)
                 i += 1
             else:
                 out.append(frozenset(found[0]))
                 i += found[1]
+            if ends is not None:
+                ends.append(i - 1)
         return out
 
     def people_in(self, text: str, *, fuzzy: bool = True) -> list[frozenset[str]]:
@@ -324,8 +330,12 @@ class Analyzer:
             result.kind = question_type_of(ws[preamble:])
         if seen is not None:
             seen.update(ws)
-        head = self._split_people(ws[:preamble], fuzzy=query)
-        parts = head + self._split_people(ws[preamble:], fuzzy=query)
+        ends: list[int] = []
+        head = self._split_people(ws[:preamble], fuzzy=query, ends=ends)
+        rest_ends: list[int] = []
+        parts = head + self._split_people(ws[preamble:], fuzzy=query, ends=rest_ends)
+        ends += [preamble + e for e in rest_ends]
+        possessive = {m.group(1) for m in _POSSESSIVE.finditer(normalized)}
         # Stem the words between names, then fold synonym phrases within each run.
         run: list[tuple[str, float, bool]] = []  # (stem, credit, is a stop word)
         in_preamble: set[str] = set()
@@ -350,6 +360,12 @@ class Analyzer:
                 result.people.append(part)
                 for pid in part:
                     result.add(person_token(pid))
+                if (
+                    joinable
+                    and isinstance(parts[i - 1], frozenset)
+                    and self._possessive(ws[ends[i]], possessive)
+                ):
+                    joinable = False  # "Was Ray J Kim's boyfriend?" names Ray J and Kim's boyfriend
                 joined = joined | part if joinable else set(part)
                 if joinable:
                     if result.together and len(joined) > len(part) and result.together[-1] <= joined:
@@ -383,6 +399,10 @@ class Analyzer:
             capitalised = {m.group(0).casefold() for m in _CAPITALISED.finditer(text[:MAX_QUERY_CHARS])}
             result.unknown_names = sum(1 for w in result.unknown if w in capitalised)
         return result
+
+    def _possessive(self, word: str, possessive: set[str]) -> bool:
+        """Whether the last word of a name was written as a possessive ("kim's", "kims")."""
+        return word in possessive or (word not in self._alias_words and word[:-1] in self._alias_words)
 
     def _fold(self, run: list[tuple[str, float, bool]], result: Analysis) -> None:
         """Add a run of stems to the result, synonym phrases first, then the non-stop words."""
