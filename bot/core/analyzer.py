@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA, Indel
 from .model import KnowledgeBase
 from .text import MAX_QUERY_CHARS, STOPWORDS, chat_words, normalize, question_type_of, stem, words
 
-__all__ = ["Analysis", "Analyzer", "person_token"]
+__all__ = ["SOMEONE_ELSE", "Analysis", "Analyzer", "person_token"]
 
 #: A question word within this rapidfuzz ratio of a known name is read as that name.
 NAME_CUTOFF = 86.0
@@ -30,6 +30,8 @@ SPELLING_EDITS = ((8, 2), (4, 1))
 EDIT_COST = 0.15
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][^\W\d_]+")
 _MIN_FUZZY_CHARS = 4
+#: Stands for a person the knowledge does not know, named by someone else's name ("Kanye's boy").
+SOMEONE_ELSE = ""
 _POSSESSIVE = re.compile(r"(\w+)'s?(?!\w)")
 # Clause breaks, and a quotation (whose commas are the quote's, not the question's).
 _CLAUSE = re.compile(r"[,;:!?.]+|\s[-–—]+\s")
@@ -39,8 +41,14 @@ _ASKING = frozenset(
     "who whom whose what which when where why how is are was were do does did has have had can could "
     "will would should".split()
 )
+#: Words of a say group that name a setting, not an act ("the Seacrest interview", "a Kanye quote").
+_SETTING_NOUNS = ("interview", "quote")
 #: Words that may lead that clause ("..., but when did they meet?").
 _LEADING = frozenset({"but", "and", "so", "well", "ok", "okay", "anyway", "then", "now"})
+
+
+#: A text's words, its parts (words and sets of person ids), each part's last word, its possessives.
+_Parsed = tuple[list[str], list[str | frozenset[str]], list[int], set[str]]
 
 
 def person_token(person_id: str) -> str:
@@ -113,6 +121,7 @@ class Analyzer:
                 vocab.update(words(normalize(phrase)))
         self._corrections: dict[str, tuple[str, float] | None] = {}
         self._runs: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._last_parsed: tuple[tuple[str, bool], _Parsed] = (("", False), ([], [], [], set()))
         self.learn(vocab)
 
     def learn(self, vocabulary: Iterable[str]) -> None:
@@ -198,6 +207,23 @@ class Analyzer:
         parts = self._split_people(words(normalize(text)), fuzzy)
         return [p for p in parts if isinstance(p, frozenset)]
 
+    def _parsed(self, text: str, fuzzy: bool) -> _Parsed:
+        """A text's words, its parts (`_split_people`), each part's last word and the possessives.
+
+        The last text is remembered: `roles`, `authors` and `listeners` read the same question.
+        """
+        last = self._last_parsed  # one read: another thread may replace it meanwhile
+        if last[0] == (text, fuzzy):
+            return last[1]
+        normalized = normalize(text)
+        ws = chat_words(words(normalized))
+        ends: list[int] = []
+        parts = self._split_people(ws, fuzzy, ends)
+        possessive = {m.group(1) for m in _POSSESSIVE.finditer(normalized)}
+        parsed = (ws, parts, ends, possessive)
+        self._last_parsed = ((text, fuzzy), parsed)
+        return parsed
+
     @property
     def name_words(self) -> frozenset[str]:
         """Every word of every name and alias."""
@@ -212,7 +238,7 @@ class Analyzer:
 
         "What song did Kim write about Kanye?" is ({kim}, {kanye}): who did what, and about whom.
         """
-        parts = self._split_people(chat_words(words(normalize(text))), fuzzy)
+        _, parts, _, _ = self._parsed(text, fuzzy)
         before: set[str] = set()
         after: set[str] = set()
         seen_about = False
@@ -223,12 +249,42 @@ class Analyzer:
                 seen_about = True
         return (frozenset(before), frozenset(after)) if seen_about else (frozenset(), frozenset())
 
+    def authors(
+        self, text: str, groups: frozenset[str], works: frozenset[str] = frozenset(), *, fuzzy: bool = True
+    ) -> frozenset[str]:
+        """People named just before a word of one of these synonym groups: Kim in "What did Kim write?".
+
+        Stop words may stand between ("did Kim and Kanye say"); a noun that names a setting
+        ("the Ryan Seacrest interview", "Kanye quote") has no author. Someone a name's
+        possessive stands for ("What did Kanye's boy say?") is `SOMEONE_ELSE`, unless it is one
+        of their ``works`` (synonym groups: "What did Kanye's verse say?" is his).
+        """
+        ws, parts, ends, possessive = self._parsed(text, fuzzy)
+        out: set[str] = set()
+        for i, part in enumerate(parts):
+            if (
+                isinstance(part, frozenset)
+                or part.startswith(_SETTING_NOUNS)
+                or self.group(part) not in groups
+            ):
+                continue
+            for j in range(i - 1, -1, -1):
+                before = parts[j]
+                if isinstance(before, frozenset):
+                    out.update(before)
+                elif before not in STOPWORDS:
+                    owner = parts[j - 1] if j else None
+                    if isinstance(owner, frozenset) and self._possessive(ws[ends[j - 1]], possessive):
+                        out.update(owner if self.group(before) in works else {SOMEONE_ELSE})
+                    break
+        return frozenset(out)
+
     def listeners(self, text: str, cue: str) -> frozenset[str]:
         """People a question says were spoken to: "tell Ryan Seacrest", "say to Paris Hilton".
 
         ``cue`` is the synonym group token of "say"; "tell me" is dropped by `chat_words` first.
         """
-        parts = self._split_people(chat_words(words(normalize(text))), True)
+        _, parts, _, _ = self._parsed(text, True)
         out: set[str] = set()
         for i, part in enumerate(parts):
             if not isinstance(part, frozenset) or i == 0:

@@ -87,8 +87,13 @@ UNKNOWN_WORD_NO_PERSON = 0.8
 _SAY = "say"  # the synonym group token that stands for "said" in quote texts
 _TALK = "talk_to"  # the synonym group token of "talking to", "speaking to"
 _WHEN = "when"  # the synonym group token of "when", "what year"
+_SONG = "song"  # the synonym group token of "song", "lyrics", "rapped"
+_WRITE = "write"  # the synonym group token of "write", "wrote"
 #: Words that ask for someone's words (synonym group tokens of "said", "song", "speak to").
-QUOTE_CUES = frozenset({_SAY, "song", _TALK})
+QUOTE_CUES = frozenset({_SAY, _SONG, _TALK})
+#: Words whose author is the person named just before them ("Kim wrote", "Kanye said"); not
+#: "song", which is also a noun ("Keri Hilson song").
+AUTHORED = frozenset({_SAY, _WRITE})
 #: A question whose F-score against one of a quote's curated phrasings reaches this asks for it.
 QUOTE_PHRASED = 0.6
 #: Words of a quote's text a question must repeat to find it without naming its speaker or a cue.
@@ -134,6 +139,7 @@ class _Query:
     asks_words: bool  # the question says "said", "quote", "interview"...
     listeners: frozenset[int]  # person tokens of those it says were spoken to ("tell Seacrest")
     roles: tuple[frozenset[str], frozenset[str]]  # people named before and after "about"
+    authors: frozenset[str]  # ids of the people named just before "wrote", "said"
     kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
     years: tuple[tuple[str, int | None], ...]  # the years it names, with their token ids
 
@@ -176,14 +182,16 @@ class Engine:
         self.index = index
         self._pairs_cache: dict[str, frozenset[tuple[str, str]]] = {}
         self._roles_cache: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
+        self._authors_cache: dict[str, frozenset[str]] = {}
         self._name_words = self.analyzer.name_words
         self._position = {entry_id: e for e, entry_id in enumerate(index.entry_ids)}
         self._say_id = index.token_id(_SAY)
-        # A quote is what its speaker told someone ("When did Kanye speak to Seacrest?"), and one
-        # that gives its year answers "what year": its text and setting hold these words too
-        # (added when scoring, so that they weigh as much as in the facts that hold them).
-        self._quote_talk = frozenset(t for t in (index.token_id(_TALK),) if t is not None)
-        self._quote_when = self._quote_talk | {t for t in (index.token_id(_WHEN),) if t is not None}
+        # A quote is what its speaker told someone ("When did Kanye speak to Seacrest?"); one that
+        # gives its year answers "what year", and a song's lines were written ("What lyrics did
+        # Kanye write in Cold?"): its text and setting hold these words too (added when scoring,
+        # so that they weigh as much as in the facts that hold them).
+        self._talk_id, self._when_id = index.token_id(_TALK), index.token_id(_WHEN)
+        self._song_id, self._write_id = index.token_id(_SONG), index.token_id(_WRITE)
 
     def _build_index(self) -> Index:
         builder = IndexBuilder()
@@ -307,9 +315,11 @@ class Engine:
         text_words = 0
         best_fit, best_doc = 0.0, ix.entry_docs[e]
         best_phrasing, best_phrasing_doc = 0.0, -1
-        implied: frozenset[int] = frozenset()
-        if is_quote:
-            implied = self._quote_when if getattr(entry, "when", None) else self._quote_talk
+        implied: set[int | None] = set()
+        if isinstance(entry, Quote):
+            implied = {self._talk_id, self._when_id if entry.when else None}
+            if self._song_id in ix.entry_tokens.row(e):
+                implied.add(self._write_id)
         for d in range(ix.entry_docs[e], ix.entry_docs[e + 1]):
             tokens = ix.doc_tokens.row(d)
             kind = ix.doc_phrasing[d]
@@ -339,6 +349,9 @@ class Engine:
                 best_phrasing, best_phrasing_doc = fit, d
         if not is_quote and query.roles[0] and self._reversed(entry, query.roles):
             # "What song did Kim write about Kanye?" asks the reverse of "Kanye wrote about Kim".
+            return None
+        if query.authors and query.authors.isdisjoint(self._entry_authors(entry) or query.authors):
+            # "What did Kim write about Kanye?" is not answered by what Kanye wrote.
             return None
         if query.asks_words and not is_quote and self._say_id not in primary and query.asked_speaker:
             # "What did Paris Hilton say?" asks for her words; a fact whose answer happens to
@@ -454,6 +467,17 @@ class Engine:
         other = any(topic & before and asker & after for before, after in texts)
         return other and not same
 
+    def _entry_authors(self, entry: Entry) -> frozenset[str]:
+        """The people a fact's texts say wrote or said something (see `_authors`); a quote's speaker."""
+        if isinstance(entry, Quote):
+            return frozenset({entry.speaker})
+        authors = self._authors_cache.get(entry.id)
+        if authors is None:
+            phrasings, others = _entry_texts(entry)
+            found = (self.analyzer.authors(t, AUTHORED, fuzzy=False) for t in [*phrasings, *others])
+            authors = self._authors_cache[entry.id] = frozenset().union(*found)
+        return authors
+
     def _quote_pairs(self, quote: Quote) -> frozenset[tuple[str, str]]:
         pairs = self._pairs_cache.get(quote.id)
         if pairs is None:
@@ -535,6 +559,7 @@ class Engine:
             asks_words=self._say_id is not None and self._say_id in weights,
             listeners=self._person_tokens(self.analyzer.listeners(question, _SAY)),
             roles=self.analyzer.roles(question),
+            authors=self.analyzer.authors(question, AUTHORED, QUOTE_CUES),
             kind=an.kind,
             years=tuple((t, ix.token_id(t)) for t in an.tokens if _YEAR.fullmatch(t)),
         )
