@@ -109,7 +109,7 @@ _KIND_FACTOR = {
 }
 #: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
 #: that ...?"), against a word of the clause it asks in.
-CONTEXT = 0.5
+CONTEXT = 0.35
 #: How much a word found only in a fact's answer explains of the question.
 ANSWER_ONLY = 0.6
 #: Entries fully scored for one question: those explaining most of its weight.
