@@ -224,6 +224,10 @@ class Analyzer:
         self._last_parsed = ((text, fuzzy), parsed)
         return parsed
 
+    def words_of(self, question: str) -> list[str]:
+        """A question's words as `analyze` reads them (chat shorthand spelt out)."""
+        return self._parsed(question, True)[0]
+
     @property
     def name_words(self) -> frozenset[str]:
         """Every word of every name and alias."""
@@ -392,6 +396,8 @@ class Analyzer:
         parts = head + self._split_people(ws[preamble:], fuzzy=query, ends=rest_ends)
         ends += [preamble + e for e in rest_ends]
         possessive = {m.group(1) for m in _POSSESSIVE.finditer(normalized)}
+        if query:
+            self._last_parsed = ((text, True), (ws, parts, ends, possessive))
         # Stem the words between names, then fold synonym phrases within each run.
         run: list[tuple[str, float, bool]] = []  # (stem, credit, is a stop word)
         in_preamble: set[str] = set()

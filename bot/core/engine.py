@@ -49,7 +49,6 @@ from .index import QUOTE_SETTING, TEXT_DOC, Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
 from .text import (
     QUESTION_TYPES,
-    chat_words,
     content_pairs,
     normalize,
     paused_gc,
@@ -347,12 +346,6 @@ class Engine:
                 best_fit, best_doc = fit, d
             if is_phrasing and fit > best_phrasing:
                 best_phrasing, best_phrasing_doc = fit, d
-        if not is_quote and query.roles[0] and self._reversed(entry, query.roles):
-            # "What song did Kim write about Kanye?" asks the reverse of "Kanye wrote about Kim".
-            return None
-        if query.authors and query.authors.isdisjoint(self._entry_authors(entry) or query.authors):
-            # "What did Kim write about Kanye?" is not answered by what Kanye wrote.
-            return None
         if query.asks_words and not is_quote and self._say_id not in primary and query.asked_speaker:
             # "What did Paris Hilton say?" asks for her words; a fact whose answer happens to
             # report someone's words does not give them. ("What did the source say?" names no
@@ -425,7 +418,16 @@ class Engine:
             # not asked of whom Kim dated then). (A bare "Keri Hilson Knock You Down Kanye"
             # tells no such thing.)
             factor *= FIRST_NOT_SUBJECT
-        return Match(entry, factor * (coverage + best_fit) / 2, coverage, self._label(best_doc, entry))
+        score = factor * (coverage + best_fit) / 2
+        # These read the entry's texts again, so only for an entry that could be answered or offered.
+        if score >= SUGGEST_AT:
+            if not is_quote and query.roles[0] and self._reversed(entry, query.roles):
+                # "What song did Kim write about Kanye?" asks the reverse of "Kanye wrote about Kim".
+                return None
+            if query.authors and query.authors.isdisjoint(self._entry_authors(entry) or query.authors):
+                # "What did Kim write about Kanye?" is not answered by what Kanye wrote.
+                return None
+        return Match(entry, score, coverage, self._label(best_doc, entry))
 
     def _person_tokens(self, people: Iterable[str]) -> frozenset[int]:
         """The token ids of people, by person id (those the index does not hold left out)."""
@@ -486,8 +488,9 @@ class Engine:
 
     def _asked_speaker(self, an: Analysis, question: str) -> frozenset[int]:
         """The token ids of the person named just before "said"/"song" ("what did Kim say"), if any."""
-        ws = chat_words(words(normalize(question)))
-        cue_word = next((w for w in ws if self.analyzer.group(w) in QUOTE_CUES), "")
+        cue_word = next(
+            (w for w in self.analyzer.words_of(question) if self.analyzer.group(w) in QUOTE_CUES), ""
+        )
         if cue_word.startswith("interview"):
             return frozenset()  # "the Ryan Seacrest interview": the one interviewed or interviewing
         order = list(an.tokens)
