@@ -224,6 +224,11 @@ class Analyzer:
         self._last_parsed = ((text, fuzzy), parsed)
         return parsed
 
+    @staticmethod
+    def capitalised(question: str) -> set[str]:
+        """Stems of the words a question capitalises other than at a sentence's start (names, titles)."""
+        return {stem(m.group(0).casefold()) for m in _CAPITALISED.finditer(question[:MAX_QUERY_CHARS])}
+
     def words_of(self, question: str) -> list[str]:
         """A question's words as `analyze` reads them (chat shorthand spelt out)."""
         return self._parsed(question, True)[0]

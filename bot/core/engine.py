@@ -524,16 +524,20 @@ class Engine:
         ix = self.index
         weights: dict[int | None, tuple[float, float]] = {}
         unknown = 0.0
+        unheld: list[str] = []  # known words no entry holds (the knowledge uses them only in names)
         for token, credit in an.tokens.items():
             tid = ix.token_id(token)
             if tid is None:
+                unheld.append(token)
                 unknown += ix.unknown_idf * (CONTEXT if token in an.context else 1.0)
             else:
                 weights[tid] = (ix.idf[tid] * (CONTEXT if token in an.context else 1.0), credit)
         if unknown:
             weights[None] = (unknown, 0.0)
         penalty = 1.0
-        if an.unknown_names:
+        if an.unknown_names or (unheld and self.analyzer.capitalised(question).intersection(unheld)):
+            # "How many Grammys did Kanye win for Stronger?": a title the knowledge only knows as
+            # part of a name ("the Stronger rapper") names something it does not know.
             penalty = UNKNOWN_NAME
         elif an.unknown and not an.people:
             penalty = UNKNOWN_WORD_NO_PERSON
