@@ -417,6 +417,7 @@ class Analyzer:
             run.clear()
 
         previous_unknown = False
+        preamble_unknown: list[str] = []
         joined: set[str] = set()  # the people named side by side so far
         joinable = False  # only "and" since the last name
         for i, part in enumerate(parts):
@@ -452,7 +453,11 @@ class Analyzer:
                 if corrected is not None:
                     word, credit = corrected
                 elif i < len(head):
-                    continue  # chatter before the question ("my roommate and I were arguing")
+                    # Chatter before the question ("my roommate and I were arguing"); but a name
+                    # there may be whom the question asks about ("..., how many has she won?").
+                    if word.isalpha():
+                        preamble_unknown.append(word)
+                    continue
                 elif word.isalpha():
                     unknown = True
                     result.unknown.append(word)
@@ -462,9 +467,15 @@ class Analyzer:
             run.append((stem(word), credit, word in STOPWORDS))
         flush()
         result.context = {t for t in in_preamble - asked if not t.isdigit()}
-        if query and result.unknown and not result.unknown_names:
+        if query and (result.unknown or preamble_unknown):
             capitalised = {m.group(0).casefold() for m in _CAPITALISED.finditer(text[:MAX_QUERY_CHARS])}
-            result.unknown_names = sum(1 for w in result.unknown if w in capitalised)
+            if not result.unknown_names:
+                result.unknown_names = sum(1 for w in result.unknown if w in capitalised)
+            if not any(isinstance(part, frozenset) for part in parts[len(head) :]):
+                # The clause asked in names nobody: a name in the preamble ("My friend loves Taylor
+                # Swift, how many Grammys has she won?") is its topic. (Only a capitalised one:
+                # chatter has unknown words in a row too.)
+                result.unknown_names += sum(1 for w in preamble_unknown if w in capitalised)
         return result
 
     def _possessive(self, word: str, possessive: set[str]) -> bool:

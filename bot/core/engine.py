@@ -394,20 +394,21 @@ class Engine:
             and (query.named - set(subjects)) <= set(ix.doc_tokens.row(best_doc))
         )
         together_apart = any(not group <= set(subjects) for group in query.together)
+        swapped = False
         if query.names_only and len(query.named.intersection(subjects)) < 2:
             # A question of nothing but names ("kimye?", "how did Kanye know Kim", its verb a
             # stop word) asks how they relate: a profile of one of them does not answer it.
             together_apart = True
-        passing = query.named.difference(subjects)
-        if passing and query.kind and not restated and best_phrasing_doc >= 0:
+        if query.kind and best_phrasing_doc >= 0:
             # "When did Kim meet Ray J?" fits "When did Kim and Kanye first meet?" with Ray J in
-            # Kanye's place: the phrasing names a subject the question does not, and the
-            # question names instead someone none of the phrasings names (the answer mentions
-            # him in passing). As with the first-named rule, a bare list of names tells no roles.
+            # Kanye's place, and "Who was Kanye dating in 2003?" fits "Who was Kim's boyfriend in
+            # 2003?" with Kanye in Kim's: the phrasing names a subject the question does not,
+            # and the question someone the phrasing does not (so it restates no phrasing,
+            # however well its other words fit). As with the first-named rule, a bare list of
+            # names tells no roles.
             in_doc = set(ix.doc_tokens.row(best_phrasing_doc))
-            if (in_doc & set(subjects)) - query.named and passing.isdisjoint(self._phrased_people(e)):
-                together_apart = True
-        if (mention_only or together_apart) and not restated:
+            swapped = bool((in_doc & set(subjects)) - query.named and query.named - in_doc)
+        if swapped or ((mention_only or together_apart) and not restated):
             # "When did Kim and Ray J meet?" asks about both; a fact about Kim and Kanye that
             # mentions Ray J in passing does not answer it.
             factor *= MENTION_ONLY
@@ -433,17 +434,6 @@ class Engine:
         """The token ids of people, by person id (those the index does not hold left out)."""
         ids = (self.index.token_id(person_token(p)) for p in people)
         return frozenset(t for t in ids if t is not None)
-
-    def _phrased_people(self, e: int) -> set[int]:
-        """Person tokens that one of an entry's phrasings names."""
-        ix = self.index
-        return {
-            t
-            for d in range(ix.entry_docs[e], ix.entry_docs[e + 1])
-            if ix.doc_phrasing[d] >= 0
-            for t in ix.doc_tokens.row(d)
-            if ix.tokens[t].startswith("@")
-        }
 
     def _audience(self, e: int) -> set[int]:
         """Person tokens of whom a quote was said to or about (its setting's people, its subjects)."""
