@@ -399,13 +399,13 @@ class Engine:
             # A question of nothing but names ("kimye?", "how did Kanye know Kim", its verb a
             # stop word) asks how they relate: a profile of one of them does not answer it.
             together_apart = True
-        if query.kind and best_phrasing_doc >= 0:
+        if query.kind and best_phrasing_doc >= 0 and not (restated and ix.doc_phrasing[best_doc] < 0):
             # "When did Kim meet Ray J?" fits "When did Kim and Kanye first meet?" with Ray J in
             # Kanye's place, and "Who was Kanye dating in 2003?" fits "Who was Kim's boyfriend in
             # 2003?" with Kanye in Kim's: the phrasing names a subject the question does not,
             # and the question someone the phrasing does not (so it restates no phrasing,
             # however well its other words fit). As with the first-named rule, a bare list of
-            # names tells no roles.
+            # names tells no roles; and a question that restates a quote names whom it names.
             in_doc = set(ix.doc_tokens.row(best_phrasing_doc))
             swapped = bool((in_doc & set(subjects)) - query.named and query.named - in_doc)
         if swapped or ((mention_only or together_apart) and not restated):
