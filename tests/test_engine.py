@@ -43,6 +43,7 @@ def _items(path: Path) -> list[dict[str, object]]:
         "paraphrases-4.jsonl",
         "paraphrases-5.jsonl",
         "paraphrases-6.jsonl",
+        "paraphrases-7.jsonl",
     ],
 )
 def test_our_paraphrase_sets_are_answered_and_every_trap_declined(engine: Engine, name: str) -> None:
