@@ -62,7 +62,7 @@ STOPWORDS = frozenset(
     btw exactly again anyway anyways wonder wondering curious question quick remind lol idk
     yo tf lmao lmfao omg fr ngl tbh imo yet finish complete
     year years kindly inform apparently supposedly allegedly somewhere keep keeps keeping
-    right correct sorry
+    right correct sorry connected connection linked
     """.split()
 )
 #: Chat shorthand for a word the knowledge spells out ("kim n kanye", "b4 kanye", "ppl say").
