@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import Engine, load_knowledge
+from bot.core.analyzer import SOMEONE_ELSE
 from bot.core.loader import parse_files
 
 DATA = Path(__file__).parent / "data"
@@ -227,3 +228,40 @@ def test_a_year_the_entry_never_mentions_is_not_answered() -> None:
     assert not declined.answered
     assert "What award did Ann Vale win in 2012?" in declined.suggestions
     assert engine.ask("Was Ann Vale born in 1990?").entry_id == "a-born"  # the year is in its answer
+
+
+def test_the_synonym_groups_the_engine_relies_on_are_in_the_shipped_knowledge(engine: Engine) -> None:
+    # The engine names these group tokens ("said", "speak to", "what year", "lyrics", "wrote");
+    # renaming a group's first phrase in synonyms.yaml would quietly turn a rule off.
+    for phrase, token in [
+        ("said", "say"),
+        ("talking to", "talk_to"),
+        ("what year", "when"),
+        ("lyrics", "song"),
+    ]:
+        assert list(engine.analyzer.analyze(phrase).tokens) == [token]
+        assert engine.index.token_id(token) is not None
+    assert list(engine.analyzer.analyze("wrote").tokens) == ["write"]
+
+
+def test_a_long_question_is_asked_in_its_last_clause(engine: Engine) -> None:
+    an = engine.analyzer.analyze(
+        "So my roommate and I were arguing last night, how many kids do Kim and Kanye have?"
+    )
+    assert an.unknown == [] and "kid" not in an.context  # the chatter is dropped, not unknown
+    assert engine.analyzer.analyze("I read that Kanye rapped about Kim, is that true?").context == set()
+    assert engine.analyzer.analyze("what year did they become friends, kim and kanye").context == set()
+
+
+def test_who_did_what_to_whom(engine: Engine) -> None:
+    kim, kanye, seacrest = "kim-kardashian", "kanye-west", "ryan-seacrest"
+    assert engine.analyzer.roles("What song did Kim write about Kanye?") == (
+        frozenset({kim}),
+        frozenset({kanye}),
+    )
+    assert engine.analyzer.authors("What did Kim and Kanye say?", frozenset({"say"})) == {kim, kanye}
+    assert engine.analyzer.authors("the Ryan Seacrest interview", frozenset({"say"})) == set()
+    assert engine.analyzer.authors("What did Kanye's boy say?", frozenset({"say"})) == {SOMEONE_ELSE}
+    assert engine.analyzer.listeners("What did Kanye tell Seacrest?", "say") == {seacrest}
+    assert engine.analyzer.listeners("What did Kanye say to Kim?", "say") == {kim}
+    assert engine.analyzer.listeners("What did Kanye say about Kim?", "say") == set()
