@@ -191,6 +191,7 @@ class Engine:
         # so that they weigh as much as in the facts that hold them).
         self._talk_id, self._when_id = index.token_id(_TALK), index.token_id(_WHEN)
         self._song_id, self._write_id = index.token_id(_SONG), index.token_id(_WRITE)
+        self._authored_ids = {t for t in map(index.token_id, AUTHORED) if t is not None}
 
     def _build_index(self) -> Index:
         builder = IndexBuilder()
@@ -425,8 +426,10 @@ class Engine:
             if not is_quote and query.roles[0] and self._reversed(entry, query.roles):
                 # "What song did Kim write about Kanye?" asks the reverse of "Kanye wrote about Kim".
                 return None
-            if query.authors and query.authors.isdisjoint(self._entry_authors(entry) or query.authors):
-                # "What did Kim write about Kanye?" is not answered by what Kanye wrote.
+            authored = self._authored_ids.intersection(ix.entry_tokens.row(e))
+            if query.authors and authored and query.authors.isdisjoint(self._entry_authors(entry)):
+                # "What did Kim write about Kanye?" is not answered by what Kanye wrote, nor "Did
+                # Kim say she is divorcing?" by what people started saying.
                 return None
         return Match(entry, score, coverage, self._label(best_doc, entry))
 
