@@ -413,12 +413,15 @@ class Engine:
             # "When did Kim and Ray J meet?" asks about both; a fact about Kim and Kanye that
             # mentions Ray J in passing does not answer it.
             factor *= MENTION_ONLY
-        elif (query.kind or query.roles[0]) and query.first_named.isdisjoint(subjects) and not restated:
+        elif not restated and (
+            (query.kind and query.first_named.isdisjoint(subjects))
+            or (query.roles[0] and self._person_tokens(query.roles[0]).isdisjoint(subjects))
+        ):
             # A who/where/when/why question is mostly about the first person it names: "Who did
             # Kanye date before Kim?" is not asked of a fact about Kim's husbands; so is one
-            # naming someone before "about" ("What song did Kanye rap about Kim in 2009?" is
-            # not asked of whom Kim dated then). (A bare "Keri Hilson Knock You Down Kanye"
-            # tells no such thing.)
+            # naming people before "about" is about one of them ("What song did Kanye rap about
+            # Kim in 2009?" is not asked of whom Kim dated then). (A bare "Keri Hilson Knock You
+            # Down Kanye" tells no such thing.)
             factor *= FIRST_NOT_SUBJECT
         score = factor * (coverage + best_fit) / 2
         # These read the entry's texts again, so only for an entry that could be answered or offered.
