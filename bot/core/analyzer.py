@@ -41,8 +41,9 @@ _ASKING = frozenset(
     "who whom whose what which when where why how is are was were do does did has have had can could "
     "will would should".split()
 )
-#: Words of a say group that name a setting, not an act ("the Seacrest interview", "a Kanye quote").
-_SETTING_NOUNS = ("interview", "quote")
+#: Words of the say and song groups that name a setting or a work, not an act ("the Seacrest
+#: interview", "a Kanye quote", "the Keri Hilson song").
+_SETTING_NOUNS = ("interview", "quote", "song", "single", "track", "lyric", "verse", "line")
 #: Words that may lead that clause ("..., but when did they meet?").
 _LEADING = frozenset({"but", "and", "so", "well", "ok", "okay", "anyway", "then", "now"})
 
@@ -263,10 +264,10 @@ class Analyzer:
     ) -> frozenset[str]:
         """People named just before a word of one of these synonym groups: Kim in "What did Kim write?".
 
-        Stop words may stand between ("did Kim and Kanye say"); a noun that names a setting
-        ("the Ryan Seacrest interview", "Kanye quote") has no author. Someone a name's
-        possessive stands for ("What did Kanye's boy say?") is `SOMEONE_ELSE`, unless it is one
-        of their ``works`` (synonym groups: "What did Kanye's verse say?" is his).
+        Stop words may stand between ("did Kim and Kanye say"); a noun that names a setting or a
+        work ("the Ryan Seacrest interview", "Kanye quote", "Keri Hilson song") has no author.
+        Someone a name's possessive stands for ("What did Kanye's boy say?") is `SOMEONE_ELSE`,
+        unless it is one of their ``works`` (synonym groups: "What did Kanye's verse say?" is his).
         """
         ws, parts, ends, possessive = self._parsed(text, fuzzy)
         out: set[str] = set()

@@ -90,9 +90,9 @@ _SONG = "song"  # the synonym group token of "song", "lyrics", "rapped"
 _WRITE = "write"  # the synonym group token of "write", "wrote"
 #: Words that ask for someone's words (synonym group tokens of "said", "song", "speak to").
 QUOTE_CUES = frozenset({_SAY, _SONG, _TALK})
-#: Words whose author is the person named just before them ("Kim wrote", "Kanye said"); not
-#: "song", which is also a noun ("Keri Hilson song").
-AUTHORED = frozenset({_SAY, _WRITE})
+#: Words whose author is the person named just before them ("Kim wrote", "Kanye said", "Kim
+#: sang"; see `Analyzer.authors` for the nouns among them, which have none).
+AUTHORED = frozenset({_SAY, _SONG, _WRITE})
 #: A question whose F-score against one of a quote's curated phrasings reaches this asks for it.
 QUOTE_PHRASED = 0.6
 #: Words of a quote's text a question must repeat to find it without naming its speaker or a cue.
