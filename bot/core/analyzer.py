@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA, Indel
 from .model import KnowledgeBase
 from .text import MAX_QUERY_CHARS, STOPWORDS, chat_words, normalize, question_type_of, stem, words
 
-__all__ = ["SOMEONE_ELSE", "Analysis", "Analyzer", "person_token"]
+__all__ = ["SETTING_NOUNS", "SOMEONE_ELSE", "Analysis", "Analyzer", "person_token"]
 
 #: A question word within this rapidfuzz ratio of a known name is read as that name.
 NAME_CUTOFF = 86.0
@@ -43,7 +43,7 @@ _ASKING = frozenset(
 )
 #: Words of the say and song groups that name a setting or a work, not an act ("the Seacrest
 #: interview", "a Kanye quote", "the Keri Hilson song").
-_SETTING_NOUNS = ("interview", "quote", "song", "single", "track", "lyric", "verse", "line")
+SETTING_NOUNS = ("interview", "quote", "song", "single", "track", "lyric", "verse", "line")
 #: Words that may lead that clause ("..., but when did they meet?").
 _LEADING = frozenset({"but", "and", "so", "well", "ok", "okay", "anyway", "then", "now"})
 
@@ -76,6 +76,9 @@ class Analysis:
     context: set[str] = field(default_factory=set)
     #: What the question asks for (`bot.core.text.QUESTION_TYPES` bits), from the clause it asks in.
     kind: int = 0
+    #: Whether that clause opens as a question does ("how long did...", "was Kim..."), not as a
+    #: list of keywords ("Keri Hilson Knock You Down Kanye").
+    asks: bool = False
 
     def add(self, token: str, credit: float = 1.0) -> None:
         """Add a token, keeping the best credit seen for it."""
@@ -274,7 +277,7 @@ class Analyzer:
         for i, part in enumerate(parts):
             if (
                 isinstance(part, frozenset)
-                or part.startswith(_SETTING_NOUNS)
+                or part.startswith(SETTING_NOUNS)
                 or self.group(part) not in groups
             ):
                 continue
@@ -394,6 +397,7 @@ class Analyzer:
             ws = chat_words(ws)
             preamble = _preamble(normalized)
             result.kind = question_type_of(ws[preamble:])
+            result.asks = any(w in _ASKING for w in ws[preamble : preamble + 1])
         if seen is not None:
             seen.update(ws)
         ends: list[int] = []

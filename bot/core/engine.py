@@ -43,7 +43,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .analyzer import Analysis, Analyzer, person_token
+from .analyzer import SETTING_NOUNS, Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
 from .index import QUOTE_SETTING, TEXT_DOC, Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
@@ -140,6 +140,7 @@ class _Query:
     roles: tuple[frozenset[str], frozenset[str]]  # people named before and after "about"
     authors: frozenset[str]  # ids of the people named just before "wrote", "said"
     kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
+    asks: bool  # it opens as a question does (not a list of keywords)
     years: tuple[tuple[str, int | None], ...]  # the years it names, with their token ids
 
 
@@ -400,7 +401,7 @@ class Engine:
             # A question of nothing but names ("kimye?", "how did Kanye know Kim", its verb a
             # stop word) asks how they relate: a profile of one of them does not answer it.
             together_apart = True
-        if query.kind and best_phrasing_doc >= 0 and not (restated and ix.doc_phrasing[best_doc] < 0):
+        if query.asks and best_phrasing_doc >= 0 and not (restated and ix.doc_phrasing[best_doc] < 0):
             # "When did Kim meet Ray J?" fits "When did Kim and Kanye first meet?" with Ray J in
             # Kanye's place, and "Who was Kanye dating in 2003?" fits "Who was Kim's boyfriend in
             # 2003?" with Kanye in Kim's: the phrasing names a subject the question does not,
@@ -487,8 +488,10 @@ class Engine:
         cue_word = next(
             (w for w in self.analyzer.words_of(question) if self.analyzer.group(w) in QUOTE_CUES), ""
         )
-        if cue_word.startswith("interview"):
-            return frozenset()  # "the Ryan Seacrest interview": the one interviewed or interviewing
+        if cue_word.startswith(SETTING_NOUNS):
+            # "the Ryan Seacrest interview", "the Keri Hilson track": the one interviewed or
+            # interviewing, whose song it is, not whose words are asked for.
+            return frozenset()
         order = list(an.tokens)
         cue = next((i for i, t in enumerate(order) if t in QUOTE_CUES), None)
         if cue is None:
@@ -564,6 +567,7 @@ class Engine:
             roles=self.analyzer.roles(question),
             authors=self.analyzer.authors(question, AUTHORED, QUOTE_CUES),
             kind=an.kind,
+            asks=an.asks,
             years=tuple((t, ix.token_id(t)) for t in an.tokens if _YEAR.fullmatch(t)),
         )
         scored = [
