@@ -4,7 +4,11 @@ The steps, in order: normalise and split into words; find the people named
 (names and aliases, with typos forgiven in questions) and put a person token
 ``@<id>`` in their place; stem the other words; fold synonym groups (which may
 be phrases) into one group token; drop stop words; in questions, correct words
-the knowledge base has never seen to the closest word it has.
+the knowledge base has never seen to the closest word it has. In a long
+question, the words before the clause it asks in are marked as its context
+(and its unknown words dropped). `Analyzer.roles`, `Analyzer.authors` and
+`Analyzer.listeners` tell who is named before and after "about", who said or
+wrote something, and to whom.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ How a question is matched:
 2. The index (`bot.core.index`) picks the entries that hold the question's
    rarest words; each is scored with term weights (BM25's inverse document
    frequency, so a word found in few entries counts for more, and an unknown
-   word costs as much as the rarest known one):
+   word costs as much as the rarest known one; in a long question, the words of
+   the preamble before the clause it asks in weigh a third, its chatter
+   nothing: "My friend insists ..., when did they first meet?"):
    *coverage* is the share of the question's weight the entry explains
    (a word found only in a fact's answer explains less than one in a phrasing);
    *fit* is the best F-score of the question against one of its phrasings, its
@@ -18,18 +20,21 @@ How a question is matched:
    Seacrest interview"). The score is their mean, so 1.0 is a question that is
    exactly a phrasing.
 3. Some questions fit an entry's words but not what it is about; the score is
-   then lowered: a name the knowledge does not know ("Taylor Swift"); a
-   who/where/when/why the entry's phrasings never ask (a who, where or why,
-   which ask for a person, place or reason the entry does not give, the most); a
-   first-named person, or people named together ("Kim and Ray J"), the entry
-   is not about; someone the entry mentions only in passing named in place of
-   a subject its phrasing names ("When did Kim meet Ray J?" of when Kim met
-   Kanye). A fact that names the question's people the other way round around
-   "about" does not answer ("What did Kim write about Kanye?" of Kanye's verse
-   about Kim). A quote answers only a question that asks for words ("said",
-   "lyrics", "speak to"), repeats some or fits one of its phrasings, and never
-   one asking for someone else's words ("What did Kim say?") or for words said
-   to someone it was not said to or about ("What did Kanye tell Paris Hilton?").
+   then lowered: a name the knowledge does not know ("Taylor Swift", or a word
+   it knows only inside a name: "for Stronger"); a year or a who/where/when/why
+   the entry never gives (a who, where or why, which ask for a person, place or
+   reason, the most); a first-named person, a person named before "about", or
+   people named together ("Kim and Ray J"), the entry is not about; someone
+   named in place of a subject the best-fitting phrasing names ("When did Kim
+   meet Ray J?" of when Kim met Kanye, "Who was Kanye dating in 2003?" of whom
+   Kim dated). An entry does not answer at all when its texts name the
+   question's people the other way round around "about", or credit the words
+   asked about to someone else ("What song did Kim write about Kanye?" of
+   Kanye's verse about Kim; "What did Kanye's boy say?"). A quote answers only
+   a question that asks for words ("said", "lyrics", "speak to"), repeats some
+   or fits one of its phrasings, and never one asking for someone else's words
+   ("What did Kim say?") or for words said to someone it was not said to or
+   about ("What did Kanye tell Paris Hilton?").
 4. Answer when the score and the coverage clear their thresholds and the
    answer is not one of many people's alike ("When was he born?"); else
    decline and offer up to three close questions.
