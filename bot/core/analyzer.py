@@ -78,6 +78,8 @@ class Analysis:
     #: Tokens only the preamble of a long question holds ("My friend insists ..., when did they
     #: meet?"): its context, which weighs less than what it asks. Its unknown words are dropped.
     context: set[str] = field(default_factory=set)
+    #: The people named only in that preamble (person ids).
+    context_people: set[str] = field(default_factory=set)
     #: What the question asks for (`bot.core.text.QUESTION_TYPES` bits), from the clause it asks in.
     kind: int = 0
     #: Whether that clause opens as a question does ("how long did...", "was Kim..."), not as a
@@ -476,6 +478,10 @@ class Analyzer:
             run.append((stem(word), credit, word in STOPWORDS))
         flush()
         result.context = {t for t in in_preamble - asked if not t.isdigit()}
+        asked_people = {p for part in parts[len(head) :] if isinstance(part, frozenset) for p in part}
+        result.context_people = {
+            p for part in head if isinstance(part, frozenset) for p in part
+        } - asked_people
         if query and (result.unknown or preamble_unknown):
             capitalised = {m.group(0).casefold() for m in _CAPITALISED.finditer(text[:MAX_QUERY_CHARS])}
             if not result.unknown_names:

@@ -137,6 +137,7 @@ class _Query:
     asked_speaker: frozenset[int]  # person tokens named just before "said"
     first_named: frozenset[int]  # person tokens of the first name in the question
     named: frozenset[int]  # person tokens of everyone the question names
+    context_people: frozenset[int]  # person tokens of those only its preamble names
     together: tuple[frozenset[int], ...]  # person tokens named side by side ("Kim and Kanye")
     names_only: bool  # it names several people and nothing else the knowledge knows
     pairs: frozenset[tuple[str, str]]  # neighbouring content words, as written
@@ -414,7 +415,10 @@ class Engine:
             # however well its other words fit). As with the first-named rule, a bare list of
             # names tells no roles; and a question that restates a quote names whom it names.
             in_doc = set(ix.doc_tokens.row(best_phrasing_doc))
-            swapped = bool((in_doc & set(subjects)) - query.named and query.named - in_doc)
+            # (Only the people the clause asked in names: "I read that Kanye fell for Kim after
+            # seeing a photo of her, who was in it with her?" asks about the photo.)
+            asked = query.named - query.context_people
+            swapped = bool((in_doc & set(subjects)) - query.named and asked - in_doc)
         if swapped or ((mention_only or together_apart) and not restated):
             # "When did Kim and Ray J meet?" asks about both; a fact about Kim and Kanye that
             # mentions Ray J in passing does not answer it.
@@ -561,8 +565,10 @@ class Engine:
             total=sum(w for w, _ in weights.values()),
             penalty=penalty,
             asked_speaker=self._asked_speaker(an, question),
-            first_named=frozenset(t for p in first if (t := ix.token_id(person_token(p))) is not None),
+            # The first person the clause asked in names (a long question's preamble is context).
+            first_named=self._person_tokens(next((g for g in an.people if not g <= an.context_people), ())),
             named=named,
+            context_people=self._person_tokens(an.context_people),
             together=together,
             names_only=len(named) > 1 and all(token.startswith("@") for token in an.tokens),
             # Two words of a name ("paris hilton") are a name, not words of a quote.
