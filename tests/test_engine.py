@@ -265,3 +265,22 @@ def test_who_did_what_to_whom(engine: Engine) -> None:
     assert engine.analyzer.listeners("What did Kanye tell Seacrest?", "say") == {seacrest}
     assert engine.analyzer.listeners("What did Kanye say to Kim?", "say") == {kim}
     assert engine.analyzer.listeners("What did Kanye say about Kim?", "say") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        ("Who wants a divorce?", {"kim-wants-divorce", "smooth-split"}),
+        ("Who is Kanye's first verse about?", {"first-verse-about-kim"}),
+    ],
+)
+def test_a_who_question_may_be_answered_by_whom_the_fact_is_about(
+    engine: Engine, question: str, facts: set[str]
+) -> None:
+    # No phrasing of these facts asks "who", but each is about someone the question does not name.
+    assert engine.ask(question).entry_id in facts
+
+
+def test_a_who_question_about_someone_the_fact_does_not_name_is_declined(engine: Engine) -> None:
+    # The divorce-lawyers fact is about Kim alone: it names no lawyer.
+    assert not engine.ask("Who is Kim's divorce lawyer?").answered

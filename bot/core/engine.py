@@ -76,7 +76,8 @@ OTHER_PLACE = 0.6
 #: `OTHER_KIND` for a why-question: a reason is as rarely given unasked as a place.
 OTHER_REASON = 0.6
 #: `OTHER_KIND` for a who-question: "Who is Kim's divorce lawyer?" asks for someone that "Has
-#: Kim hired a divorce attorney?" does not name.
+#: Kim hired a divorce attorney?" does not name (unless the entry is about someone the question
+#: does not name).
 OTHER_PERSON = 0.6
 #: Score factor for an entry that is not about the first person a question names.
 FIRST_NOT_SUBJECT = 0.85
@@ -393,7 +394,12 @@ class Engine:
             # where (how long they were married) likely answers something else. A person, a
             # place or a reason is rarely given unasked, so who, where and why are held to that
             # more strictly; when less so (many answers give a year).
-            factor *= _KIND_FACTOR.get(query.kind, OTHER_KIND)
+            kind_factor = _KIND_FACTOR.get(query.kind, OTHER_KIND)
+            if query.kind == QUESTION_TYPES["who"] and not set(subjects) <= query.named:
+                # The entry is about someone the question does not name, who may be its answer:
+                # "Who wants a divorce?" of a fact about Kim wanting one.
+                kind_factor = OTHER_KIND
+            factor *= kind_factor
         # A question that nearly restates a phrasing or the quote itself, people included,
         # names them as part of that text ("a picture of her and Paris Hilton"), not as its topic.
         restated = (
