@@ -185,7 +185,7 @@ class Engine:
         else:
             if index.entry_ids != [e.id for e in self._entries]:
                 raise ValueError("the index was built from other knowledge")
-            self.analyzer = Analyzer(kb, index.vocabulary)
+            self.analyzer = Analyzer(kb, index.vocabulary, index.known_stems)
         self.index = index
         self._pairs_cache: dict[str, frozenset[tuple[str, str]]] = {}
         self._roles_cache: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
@@ -235,7 +235,7 @@ class Engine:
             builder.add(entry.id, [person_token(p) for p in subjects], docs, types)
         self.analyzer.learn(vocabulary)
         self.analyzer.forget_runs()
-        return builder.build(vocabulary)
+        return builder.build(vocabulary, self.analyzer.known_stems)
 
     def quote_question(self, quote: Quote) -> str:
         """A question that finds this quote, for suggestions of quotes with no phrasings."""

@@ -85,6 +85,7 @@ class Index:
     idf: array[float]  # token id -> weight
     unknown_idf: float  # the weight of a token the knowledge never uses
     vocabulary: list[str]  # every surface word the knowledge uses, for spell correction
+    known_stems: list[str]  # the stems of the analyzer's whole vocabulary (stemming is slow to redo)
     _ids: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -115,12 +116,13 @@ class Index:
             self.idf.tobytes(),
             self.unknown_idf,
             self.vocabulary,
+            self.known_stems,
         )
 
     @classmethod
     def load(cls, data: Sequence[object]) -> Index:
         """Rebuild from `dump`'s tuple; raises ValueError or TypeError when it does not fit."""
-        (tokens, entry_ids, et, es, ed, dt, dp, dw, em, ety, po, idf, unknown_idf, vocabulary) = data
+        (tokens, entry_ids, et, es, ed, dt, dp, dw, em, ety, po, idf, unknown_idf, vocabulary, stems) = data
 
         def arr(code: str, raw: object) -> array[int]:
             a = array(code)
@@ -141,13 +143,18 @@ class Index:
                 raise TypeError("index rows are not a pair")
             return CSR.load(raw)
 
-        if not (isinstance(tokens, list) and isinstance(entry_ids, list) and isinstance(vocabulary, list)):
+        if not (
+            isinstance(tokens, list)
+            and isinstance(entry_ids, list)
+            and isinstance(vocabulary, list)
+            and isinstance(stems, list)
+        ):
             raise TypeError("index lists are not lists")
         if not isinstance(unknown_idf, float):
             raise TypeError("index weight is not a float")
         index = cls(
             tokens, entry_ids, csr(et), csr(es), arr("I", ed), csr(dt), arr("i", dp), farr(dw),
-            farr(em), arr("B", ety), csr(po), farr(idf), unknown_idf, vocabulary,
+            farr(em), arr("B", ety), csr(po), farr(idf), unknown_idf, vocabulary, stems,
         )  # fmt: skip
         if not (
             len(index.entry_tokens) == len(index.entry_subjects) == len(index.entry_ids)
@@ -215,7 +222,7 @@ class IndexBuilder:
         self._entry_docs.append(len(self._doc_phrasing))
         self._entry_types.append(types)
 
-    def build(self, vocabulary: Iterable[str]) -> Index:
+    def build(self, vocabulary: Iterable[str], known_stems: Iterable[str] = ()) -> Index:
         """Pack everything added, with BM25 weights: a token in fewer entries weighs more."""
         n = len(self.entry_ids)
         tokens = list(self._ids)
@@ -247,6 +254,7 @@ class IndexBuilder:
             idf=idf,
             unknown_idf=unknown_idf,
             vocabulary=sorted(vocabulary),
+            known_stems=sorted(known_stems),
         )
 
 
