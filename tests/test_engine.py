@@ -284,3 +284,28 @@ def test_a_who_question_may_be_answered_by_whom_the_fact_is_about(
 def test_a_who_question_about_someone_the_fact_does_not_name_is_declined(engine: Engine) -> None:
     # The divorce-lawyers fact is about Kim alone: it names no lawyer.
     assert not engine.ask("Who is Kim's divorce lawyer?").answered
+
+
+def test_a_quote_found_by_its_phrasing_needs_its_speaker_named() -> None:
+    # Ann said many things (her name and "say" weigh little); what she called Bo is a quote.
+    said = "".join(
+        f"  - {{id: said-{i}, about: [ann], questions: [What did Ann Vale say about topic{i}?],"
+        f" answer: She praised topic{i}., sources: [s]}}\n"
+        for i in range(20)
+    )
+    text = (
+        "sources: [{id: s, title: T, publisher: P}]\n"
+        "people: [{id: ann, name: Ann Vale}, {id: bo, name: Bo Reed}]\n"
+        "synonyms: [[name, called, call], [say, said]]\n"
+        "facts:\n"
+        "  - {id: bo-born, about: [bo], questions: [When was Bo Reed born?], answer: 1990., sources: [s]}\n"
+        + said
+        + "quotes:\n"
+        "  - {id: nickname, speaker: ann, about: [bo],"
+        " questions: [What did Ann Vale say she called Bo Reed?], text: I always called him Sunny,"
+        " sources: [s]}\n"
+    )
+    engine = Engine(parse_files([("k.yaml", text)]))
+    assert engine.ask("What did Ann Vale call Bo Reed?").entry_id == "nickname"
+    # Without Ann, "Bo's name" asks for his name, not for what Ann called him.
+    assert engine.ask("What is Bo Reed's name?").entry_id != "nickname"

@@ -371,12 +371,13 @@ class Engine:
             if query.listeners and query.listeners.isdisjoint(self._audience(e)):
                 return None  # "What did Kanye say to Paris Hilton?": he told Seacrest, of Kim
             cue = any(ix.tokens[t] in QUOTE_CUES for t, _, _ in known)
-            # A question close to one of the quote's curated phrasings asks for it too.
+            # A question close to one of the quote's curated phrasings asks for it too, if it
+            # names the speaker ("What did Kanye call Kim?"; not "What is the Skims founder's name?").
             if not (
                 cue
                 or text_words >= QUOTE_WORDS
                 or query.pairs & self._quote_pairs(entry)
-                or best_phrasing >= QUOTE_PHRASED
+                or (best_phrasing >= QUOTE_PHRASED and speaker in query.named)
             ):
                 return None
         date = getattr(entry, "date", None) or getattr(entry, "when", None) or ""
