@@ -309,3 +309,12 @@ def test_a_quote_found_by_its_phrasing_needs_its_speaker_named() -> None:
     assert engine.ask("What did Ann Vale call Bo Reed?").entry_id == "nickname"
     # Without Ann, "Bo's name" asks for his name, not for what Ann called him.
     assert engine.ask("What is Bo Reed's name?").entry_id != "nickname"
+
+
+def test_an_entry_that_leaves_out_someone_the_question_names_goes_after_one_that_names_them(
+    engine: Engine,
+) -> None:
+    # Kanye's profile fits "What is the name of the Stronger rapper?" but for Kim, whose name
+    # weighs little; the quote whose phrasing names both is what is asked for.
+    assert engine.ask("Kanye's nickname for Kim?").entry_id == "seacrest-kar-dijon"
+    assert engine.ask("What is the Stronger rapper's name?").entry_id == "who-is-kanye"

@@ -81,6 +81,8 @@ OTHER_REASON = 0.6
 OTHER_PERSON = 0.6
 #: Score factor for an entry that is not about the first person a question names.
 FIRST_NOT_SUBJECT = 0.85
+#: Score factor for an entry neither about nor fitting with words that name someone the question names.
+STRAY_PERSON = 0.9
 #: Score factor for an entry that names the asked-about people only in passing.
 MENTION_ONLY = 0.7
 #: A question whose best F-score against one phrasing or quote reaches this restates it.
@@ -440,6 +442,11 @@ class Engine:
             # Kim in 2009?" is not asked of whom Kim dated then). (A bare "Keri Hilson Knock You
             # Down Kanye" tells no such thing.)
             factor *= FIRST_NOT_SUBJECT
+        elif (query.named - query.context_people) - set(subjects) - set(ix.doc_tokens.row(best_doc)):
+            # Someone the question names is neither what the entry is about nor in the text it
+            # fits: "Kanye's nickname for Kim?" fits "What is the name of the Stronger rapper?"
+            # all but for Kim, whose name weighs little; a close fit that names her goes first.
+            factor *= STRAY_PERSON
         score = factor * (coverage + best_fit) / 2
         # These read the entry's texts again, so only for an entry that could be answered or offered.
         if score >= SUGGEST_AT:
