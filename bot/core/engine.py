@@ -27,12 +27,13 @@ How a question is matched:
    people named together ("Kim and Ray J"), the entry is not about; someone
    named in place of a subject the best-fitting phrasing names ("When did Kim
    meet Ray J?" of when Kim met Kanye, "Who was Kanye dating in 2003?" of whom
-   Kim dated). An entry does not answer at all when its texts name the
+   Kim dated), or named neither in its subjects nor in the text it fits
+   ("Kanye's nickname for Kim?" of Kanye's profile). An entry does not answer at all when its texts name the
    question's people the other way round around "about", or credit the words
    asked about to someone else ("What song did Kim write about Kanye?" of
    Kanye's verse about Kim; "What did Kanye's boy say?"). A quote answers only
    a question that asks for words ("said", "lyrics", "speak to"), repeats some
-   or fits one of its phrasings, and never one asking for someone else's words
+   or fits one of its phrasings naming its speaker, and never one asking for someone else's words
    ("What did Kim say?") or for words said to someone it was not said to or
    about ("What did Kanye tell Paris Hilton?").
 4. Answer when the score and the coverage clear their thresholds and the
