@@ -318,3 +318,9 @@ def test_an_entry_that_leaves_out_someone_the_question_names_goes_after_one_that
     # weighs little; the quote whose phrasing names both is what is asked for.
     assert engine.ask("Kanye's nickname for Kim?").entry_id == "seacrest-kar-dijon"
     assert engine.ask("What is the Stronger rapper's name?").entry_id == "who-is-kanye"
+
+
+def test_how_asks_for_a_manner_that_a_yes_no_phrasing_does_not_give(engine: Engine) -> None:
+    # "Does Kim want to divorce Kanye?" holds every word but asks no "how".
+    answer = engine.ask("How does Kim Kardashian want her divorce from Kanye to go?")
+    assert answer.entry_id == "smooth-split"

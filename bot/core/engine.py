@@ -21,7 +21,7 @@ How a question is matched:
    exactly a phrasing.
 3. Some questions fit an entry's words but not what it is about; the score is
    then lowered: a name the knowledge does not know ("Taylor Swift", or a word
-   it knows only inside a name: "for Stronger"); a year or a who/where/when/why
+   it knows only inside a name: "for Stronger"); a year or a who/where/when/why/how
    the entry never gives (a who, where or why, which ask for a person, place or
    reason, the most); a first-named person, a person named before "about", or
    people named together ("Kim and Ray J"), the entry is not about; someone

@@ -153,8 +153,10 @@ def content_pairs(text: str, limit: int | None = MAX_QUERY_CHARS) -> frozenset[t
 
 
 #: What a question asks for, as bits: a person, a place, a time, a reason.
-QUESTION_TYPES = {"who": 1, "whom": 1, "whose": 1, "where": 2, "when": 4, "why": 8}
-_OPENERS = frozenset({"what", "which", "how", *QUESTION_TYPES})
+QUESTION_TYPES = {"who": 1, "whom": 1, "whose": 1, "where": 2, "when": 4, "why": 8, "how": 16}
+_OPENERS = frozenset({"what", "which", *QUESTION_TYPES})
+#: Words after "how" that ask for an amount, not a manner ("how many", "how long").
+_HOW_MUCH = frozenset({"many", "much", "long", "old", "often", "far", "tall", "big", "serious", "bad"})
 
 
 def question_type(text: str) -> int:
@@ -164,6 +166,10 @@ def question_type(text: str) -> int:
     True
     >>> question_type("song where kanye says he loves kim")
     0
+    >>> question_type("How does Kim want the divorce to go?") == QUESTION_TYPES["how"]
+    True
+    >>> question_type("how many kids do they have")  # an amount, told by its words
+    0
     """
     return question_type_of(words(normalize(text)))
 
@@ -171,6 +177,8 @@ def question_type(text: str) -> int:
 def question_type_of(ws: list[str]) -> int:
     """`question_type` of a text already split into `words`."""
     for i, word in enumerate(ws):
+        if word == "how" and ws[i + 1 : i + 2] and ws[i + 1] in _HOW_MUCH:
+            return 0
         if word in QUESTION_TYPES:
             return QUESTION_TYPES[word]
         if word in ("what", "which") and i + 1 < len(ws) and ws[i + 1] in ("year", "date", "month"):
