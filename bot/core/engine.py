@@ -28,14 +28,15 @@ How a question is matched:
    named in place of a subject the best-fitting phrasing names ("When did Kim
    meet Ray J?" of when Kim met Kanye, "Who was Kanye dating in 2003?" of whom
    Kim dated), or named neither in its subjects nor in the text it fits
-   ("Kanye's nickname for Kim?" of Kanye's profile). An entry does not answer at all when its texts name the
-   question's people the other way round around "about", or credit the words
-   asked about to someone else ("What song did Kim write about Kanye?" of
-   Kanye's verse about Kim; "What did Kanye's boy say?"). A quote answers only
-   a question that asks for words ("said", "lyrics", "speak to"), repeats some
-   or fits one of its phrasings naming its speaker, and never one asking for someone else's words
-   ("What did Kim say?") or for words said to someone it was not said to or
-   about ("What did Kanye tell Paris Hilton?").
+   ("Kanye's nickname for Kim?" of Kanye's profile). An entry does not answer
+   at all when its texts name the question's people the other way round around
+   "about", or credit the words asked about to someone else ("What song did Kim
+   write about Kanye?" of Kanye's verse about Kim; "What did Kanye's boy
+   say?"). A quote answers only a question that asks for words ("said",
+   "lyrics", "speak to"), repeats some or fits one of its phrasings naming its
+   speaker, and never one asking for someone else's words ("What did Kim
+   say?") or for words said to someone it was not said to or about ("What did
+   Kanye tell Paris Hilton?").
 4. Answer when the score and the coverage clear their thresholds and the
    answer is not one of many people's alike ("When was he born?"); else
    decline and offer up to three close questions.
@@ -70,7 +71,7 @@ ANSWER_AT = 0.70
 COVERAGE_AT = 0.70
 #: Declined questions offer entries scoring at least this as "did you mean".
 SUGGEST_AT = 0.40
-#: Score factor for an entry none of whose phrasings asks what the question asks (who, where, when, why).
+#: Score factor for an entry none of whose phrasings asks what the question asks (who, where, when, why, how).
 OTHER_KIND = 0.85
 #: `OTHER_KIND` for a where-question: "Where did Kim and Kanye meet?" is not answered by when.
 OTHER_PLACE = 0.6
@@ -267,8 +268,7 @@ class Engine:
         allowed: set[int] | None = None
         groups: list[set[int]] = []
         for group in an.people:
-            tids = {ix.token_id(person_token(p)) for p in group} - {None}
-            groups.append({t for t in tids if t is not None})
+            groups.append(set(self._person_tokens(group)))
             holders = {e for t in groups[-1] for e in ix.postings.row(t)}
             allowed = holders if allowed is None else allowed & holders
         if exhaustive:
@@ -529,7 +529,7 @@ class Engine:
                 people.add(tid)
         # "What did Kanye call Kim in the Seacrest interview?" names the one interviewed first;
         # the people just before the cue word are then not the speaker asked about.
-        first = {self.index.token_id(person_token(p)) for p in an.people[0]} if an.people else set()
+        first = self._person_tokens(an.people[0]) if an.people else frozenset()
         return frozenset(people) if people & first else frozenset()
 
     def matches(self, question: str, limit: int = 5, *, exhaustive: bool = False) -> list[Match]:
@@ -565,16 +565,10 @@ class Engine:
         elif an.unknown and not an.people:
             penalty = UNKNOWN_WORD_NO_PERSON
         first = an.people[0] if an.people else frozenset()
-        named = frozenset(
-            t for group in an.people for p in group if (t := ix.token_id(person_token(p))) is not None
-        )
+        named = self._person_tokens(p for group in an.people for p in group)
         # Only a group that opens the question is its topic: in "what song mentions Kim
         # and Kris" they are what the song names, not who the question is about.
-        together = tuple(
-            frozenset(t for p in group if (t := ix.token_id(person_token(p))) is not None)
-            for group in an.together
-            if first <= group
-        )
+        together = tuple(self._person_tokens(group) for group in an.together if first <= group)
         query = _Query(
             weights=weights,
             total=sum(w for w, _ in weights.values()),
