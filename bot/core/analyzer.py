@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
+from .lexicon import FILLER, fold_table, lexicon
 from .model import KnowledgeBase
 from .text import MAX_QUERY_CHARS, STOPWORDS, chat_words, normalize, question_type_of, stem, words
 
@@ -118,20 +119,13 @@ class Analyzer:
         for key in self._aliases:
             self._alias_by_len.setdefault(len(key), []).append(" ".join(key))
 
-        self._synonyms: dict[tuple[str, ...], str] = {}
-        for group in kb.synonyms:
-            stems = [tuple(stem(w) for w in words(normalize(phrase))) for phrase in group]
-            stems = [s for s in stems if s]
-            if not stems:
-                continue
-            canonical = "_".join(stems[0])
-            for s in stems:
-                # A phrase listed in two groups keeps the first group.
-                self._synonyms.setdefault(s, canonical)
+        # The engine's English with the curator's synonyms merged in (`bot.core.lexicon`).
+        lex = lexicon()
+        self._synonyms, self.related = fold_table(lex, kb.synonyms)
         self._max_synonym = max((len(k) for k in self._synonyms), default=1)
         self._synonym_starts = {key[0] for key in self._synonyms if len(key) > 1}
 
-        vocab = set(vocabulary) | self._alias_words
+        vocab = set(vocabulary) | self._alias_words | lex.words()
         for group in kb.synonyms:
             for phrase in group:
                 vocab.update(words(normalize(phrase)))
@@ -523,7 +517,8 @@ class Analyzer:
             if token not in starts:
                 group = synonyms.get((token,))
                 if group is not None:
-                    result.add(group, credit)
+                    if group != FILLER:
+                        result.add(group, credit)
                 elif not is_stop:
                     result.add(token, credit)
                 i += 1
@@ -532,7 +527,8 @@ class Analyzer:
                 key = tuple(s for s, _, _ in run[i : i + n])
                 group = self._synonyms.get(key)
                 if group is not None:
-                    result.add(group, min(c for _, c, _ in run[i : i + n]))
+                    if group != FILLER:
+                        result.add(group, min(c for _, c, _ in run[i : i + n]))
                     i += n
                     break
             else:

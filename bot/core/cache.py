@@ -28,6 +28,7 @@ from bot import __version__
 
 from .engine import Engine
 from .index import Index
+from .lexicon import lexicon
 from .loader import knowledge_digest, parse_files, read_knowledge_files
 from .model import Fact, KnowledgeBase, Person, Quote, Source
 from .text import paused_gc
@@ -37,7 +38,7 @@ __all__ = ["CACHE_FORMAT", "load_engine"]
 log = logging.getLogger(__name__)
 
 #: Bump when the index or the payload layout changes (or what it holds: stop words, tokens).
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 _MAGIC = b"celebbot-index\n"
 _RECORDS: tuple[type[Any], ...] = (Source, Person, Fact, Quote)
 
@@ -52,6 +53,7 @@ def _header(digest: str) -> dict[str, object]:
         "celebbot": __version__,
         "python": f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}",
         "digest": digest,
+        "lexicon": lexicon().digest,
     }
 
 

@@ -621,6 +621,11 @@ class Engine:
         mine = set(ix.entry_subjects.row(e))
         return any(mine.isdisjoint(ix.entry_subjects.row(other)) for other in common)
 
+    def best(self, question: str) -> tuple[Match | None, bool]:
+        """The best match for a question (None: nothing fits) and whether it is `_ambiguous`."""
+        top, an = self._match(question, 1)
+        return (top[0], self._ambiguous(top[0], an)) if top else (None, False)
+
     def ask(self, question: str, *, exhaustive: bool = False) -> Answer:
         """Answer one question, or decline with up to three suggestions (``exhaustive``: see `matches`)."""
         top, an = self._match(question, 4, exhaustive)

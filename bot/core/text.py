@@ -49,7 +49,7 @@ STOPWORDS = frozenset(
     what which who whom whose why how where
     can could would will shall should may might must need
     just also any some all ever very really much many more most such quite rather
-    tell please know knows let lets give show find list
+    tell please know knows let lets give find list
     s t ll d re ve m o
     together else someone somebody anyone anybody something anything everyone each other another
     during back through both either neither own same too only well even ago

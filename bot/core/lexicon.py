@@ -1,0 +1,122 @@
+"""The engine's English: the words people ask about celebrities with, shipped with the code.
+
+`lexicon.yaml` beside this module holds:
+
+- ``cues``: named groups the matching rules look for (``say``: "said", "told", "quote"...;
+  ``song``; ``write``; ``talk_to``; ``when``). A rule finds a cue by its name, never by how a
+  curator ordered a group.
+- ``groups``: everyday synonyms (husband = spouse = hubby; parents = mom and dad), phrases
+  allowed, each group one match token.
+- ``related``: pairs of groups close enough that when the knowledge uses only one of them, a
+  question with the other still finds it, with less credit ("girlfriend" for a fiancée).
+- ``filler``: phrases that ask nothing ("for a living", "what's the deal with").
+
+The curator's ``synonyms`` only add to this, in any order: `fold_table` merges every group that
+shares a phrase with another into one token, named after the built-in group it joins (or its
+alphabetically first phrase), so no answer depends on the order groups or words are written in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .text import normalize, stem, words
+
+__all__ = ["FILLER", "Lexicon", "fold_table", "lexicon", "phrase_key"]
+
+#: The token a filler phrase folds into: dropped from the question.
+FILLER = ""
+_PATH = Path(__file__).with_name("lexicon.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The shipped language data, read once."""
+
+    cues: dict[str, tuple[str, ...]]
+    groups: tuple[tuple[str, ...], ...]
+    related: tuple[tuple[str, str], ...]
+    filler: tuple[str, ...]
+    digest: str  # changes whenever the data does (the index cache is keyed by it)
+
+    def words(self) -> set[str]:
+        """Every word of every phrase: known English, never corrected into something else."""
+        phrases = [*self.filler, *(p for g in (*self.cues.values(), *self.groups) for p in g)]
+        return {w for p in phrases for w in words(normalize(p))}
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """A phrase as the analyzer compares it: its words' stems."""
+    return tuple(stem(w) for w in words(normalize(phrase)))
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The shipped lexicon (`lexicon.yaml` beside this module)."""
+    raw = _PATH.read_bytes()
+    data = yaml.safe_load(raw)
+    cues = {str(k): tuple(str(p) for p in v) for k, v in data["cues"].items()}
+    groups = tuple(tuple(str(p) for p in g) for g in data["groups"])
+    related = tuple((str(a), str(b)) for a, b in data.get("related") or ())
+    filler = tuple(str(p) for p in data.get("filler") or ())
+    return Lexicon(cues, groups, related, filler, hashlib.sha256(raw).hexdigest()[:16])
+
+
+def fold_table(
+    lex: Lexicon, curated: Iterable[Sequence[str]] = ()
+) -> tuple[dict[tuple[str, ...], str], dict[str, tuple[str, ...]]]:
+    """The token each phrase folds into, and the tokens related to each token.
+
+    Groups that share a phrase become one (a union of the built-in and the curator's groups); a
+    group holding a cue takes the cue's name, else its alphabetically first phrase's stems.
+    Filler phrases fold into `FILLER` unless a group claims them.
+    """
+    parent: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def find(k: tuple[str, ...]) -> tuple[str, ...]:
+        root = k
+        while parent[root] != root:
+            root = parent[root]
+        while parent[k] != root:
+            parent[k], k = root, parent[k]
+        return root
+
+    def union(keys: list[tuple[str, ...]]) -> None:
+        for k in keys:
+            parent.setdefault(k, k)
+        for k in keys[1:]:
+            a, b = find(keys[0]), find(k)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+
+    named: dict[tuple[str, ...], str] = {}
+    for name, phrases in lex.cues.items():
+        keys = [k for k in map(phrase_key, phrases) if k]
+        union(keys)
+        named[keys[0]] = name
+    for group in (*lex.groups, *curated):
+        keys = [k for k in map(phrase_key, group) if k]
+        if keys:
+            union(keys)
+    # A component's name: its cue's (the smallest, should a curator join two), else its root.
+    names: dict[tuple[str, ...], str] = {}
+    for key, name in sorted(named.items(), key=lambda kv: kv[1]):
+        names.setdefault(find(key), name)
+    table = {k: names.get(find(k), "_".join(find(k))) for k in parent}
+    for phrase in lex.filler:
+        key = phrase_key(phrase)
+        if key:
+            table.setdefault(key, FILLER)
+    related: dict[str, set[str]] = {}
+    for a, b in lex.related:
+        ta, tb = table.get(phrase_key(a)), table.get(phrase_key(b))
+        if ta and tb and ta != tb:
+            related.setdefault(ta, set()).add(tb)
+            related.setdefault(tb, set()).add(ta)
+    return table, {k: tuple(sorted(v)) for k, v in related.items()}
