@@ -35,6 +35,17 @@ SPELLING_EDITS = ((8, 2), (4, 1))
 EDIT_COST = 0.15
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][^\W\d_]+")
 _MIN_FUZZY_CHARS = 4
+#: The credit of a word read as another form of a known one ("older" as "old").
+VARIANT_CREDIT = 0.9
+#: British spellings and their American forms, either of which the knowledge may use.
+_BRITISH = (("our", "or"), ("or", "our"), ("isation", "ization"), ("ise", "ize"), ("yse", "yze"),
+            ("tre", "ter"), ("ogue", "og"), ("lled", "led"), ("lling", "ling"), ("ence", "ense"))
+#: Endings of derived and compared forms, with what may stand in their place in the base word:
+#: "reaction" / "react", "formation" / "form", "older" / "old", "4th" / "4".
+_SUFFIXES = (("ation", ""), ("ation", "e"), ("ion", ""), ("ion", "e"), ("ment", ""), ("ness", ""),
+             ("ity", ""), ("ally", ""), ("ly", ""), ("iest", "y"), ("ier", "y"), ("est", ""),
+             ("er", ""), ("er", "e"), ("ers", ""), ("al", ""), ("ful", ""), ("th", ""), ("st", ""),
+             ("nd", ""), ("rd", ""))  # fmt: skip
 #: Stands for a person the knowledge does not know, named by someone else's name ("Kanye's boy").
 SOMEONE_ELSE = ""
 _POSSESSIVE = re.compile(r"(\w+)'s?(?!\w)")
@@ -48,7 +59,7 @@ _ASKING = frozenset(
 )
 #: Words of the say and song groups that name a setting or a work, not an act ("the Seacrest
 #: interview", "a Kanye quote", "the Keri Hilson song").
-SETTING_NOUNS = ("interview", "quote", "song", "single", "track", "lyric", "verse", "line")
+SETTING_NOUNS = ("interview", "song", "single", "track", "lyric", "verse", "line")
 #: Words that may lead that clause ("..., but when did they meet?").
 _LEADING = frozenset({"but", "and", "so", "well", "ok", "okay", "anyway", "then", "now"})
 
@@ -331,6 +342,23 @@ class Analyzer:
 
     # -- words --------------------------------------------------------------
 
+    def _variant(self, word: str) -> tuple[str, float] | None:
+        """A known word an unknown one is another form of: "older" of "old", "reaction" of "react",
+        "neighbourhood" of "neighborhood", "4th" of "fourth"; None if none."""
+        known = self._known_stems
+        for old, new in _BRITISH:
+            if old in word:
+                candidate = word.replace(old, new)
+                if stem(candidate) in known:
+                    return candidate, VARIANT_CREDIT
+        for suffix, ending in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                base = word[: -len(suffix)]
+                for candidate in (base + ending, base[:-1] if base[-1:] == base[-2:-1] else ""):
+                    if candidate and stem(candidate) in known:
+                        return candidate, VARIANT_CREDIT
+        return None
+
     def _correct(self, word: str) -> tuple[str, float] | None:
         """The known word an unknown one is a typo of, with the credit it keeps; None if none."""
         if word in self._corrections:
@@ -471,7 +499,7 @@ class Analyzer:
             word = part
             unknown = False
             if query and self._unknown(word) and stem(word) not in self._known_stems:
-                corrected = self._correct(word)
+                corrected = self._variant(word) or self._correct(word)
                 if corrected is not None:
                     word, credit = corrected
                 elif i < len(head):

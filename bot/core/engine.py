@@ -107,10 +107,14 @@ AUTHORED = frozenset({_SAY, _SONG, _WRITE})
 QUOTE_PHRASED = 0.6
 #: Words of a quote's text a question must repeat to find it without naming its speaker or a cue.
 QUOTE_WORDS = 3
-#: Score factor for an entry that never mentions a year the question names: "What did Kanye
-#: win in 2005?" is not answered by his award of 2012 (but may be offered as "did you mean").
-OTHER_YEAR = 0.6
-_YEAR = re.compile(r"1[5-9]\d\d|2[01]\d\d")
+#: Score factor for an entry that never mentions a number the question names: "What did Kanye
+#: win in 2005?" is not answered by his award of 2012, nor "his fourth child" by his four
+#: children (but may be offered as "did you mean"). "First" counts only against an entry that
+#: names another ordinal ("his first gold" is not "his 23rd").
+OTHER_NUMBER = 0.6
+_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
+_FIRST = "1st"
 _KIND_FACTOR = {
     QUESTION_TYPES["who"]: OTHER_PERSON,
     QUESTION_TYPES["where"]: OTHER_PLACE,
@@ -119,6 +123,8 @@ _KIND_FACTOR = {
 #: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
 #: that ...?"), against a word of the clause it asks in.
 CONTEXT = 0.35
+#: The credit of a related word standing in for one the knowledge never uses (`bot.core.lexicon`).
+RELATED = 0.8
 #: How much a word found only in a fact's answer explains of the question.
 ANSWER_ONLY = 0.6
 #: Entries fully scored for one question: those explaining most of its weight.
@@ -152,7 +158,8 @@ class _Query:
     authors: frozenset[str]  # ids of the people named just before "wrote", "said"
     kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
     asks: bool  # it opens as a question does (not a list of keywords)
-    years: tuple[tuple[str, int | None], ...]  # the years it names, with their token ids
+    numbers: tuple[tuple[str, int | None], ...]  # the numbers and years it names, with their token ids
+    first: int | None  # the token id of "first", when it names it (-1: the knowledge never does)
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,13 +393,17 @@ class Engine:
         date = getattr(entry, "date", None) or getattr(entry, "when", None) or ""
         # The year an entry is dated is what it is about, as much as a phrasing's words.
         primary.update(
-            tid for year, tid in query.years if tid is not None and tid in anywhere and year in date
+            tid for year, tid in query.numbers if tid is not None and tid in anywhere and year in date
         )
         coverage = sum(w * c * (1.0 if t in primary else ANSWER_ONLY) for t, w, c in known if t in anywhere)
         coverage /= total
         factor = query.penalty
-        if any(tid not in anywhere and year not in date for year, tid in query.years):
-            factor *= OTHER_YEAR
+        if any(tid not in anywhere and year not in date for year, tid in query.numbers) or (
+            query.first is not None
+            and query.first not in anywhere
+            and any(_ORDINAL.fullmatch(ix.tokens[t]) for t in ix.entry_tokens.row(e))
+        ):
+            factor *= OTHER_NUMBER
         if query.kind and not query.kind & ix.entry_types[e]:
             # "Where did they marry?" asks for a place; an entry none of whose phrasings asks
             # where (how long they were married) likely answers something else. A person, a
@@ -548,13 +559,22 @@ class Engine:
         weights: dict[int | None, tuple[float, float]] = {}
         unknown = 0.0
         unheld: list[str] = []  # known words no entry holds (the knowledge uses them only in names)
+        related = self.analyzer.related
         for token, credit in an.tokens.items():
             tid = ix.token_id(token)
+            scale = CONTEXT if token in an.context else 1.0
+            if tid is None:
+                # A word the knowledge never uses may have kin it does use ("girlfriend" of a
+                # fiancée): that kin stands in for it, with less credit.
+                kin = [t for t in map(ix.token_id, related.get(token, ())) if t is not None]
+                if kin:
+                    tid = max(kin, key=lambda t: ix.idf[t])
+                    credit *= RELATED
             if tid is None:
                 unheld.append(token)
-                unknown += ix.unknown_idf * (CONTEXT if token in an.context else 1.0)
-            else:
-                weights[tid] = (ix.idf[tid] * (CONTEXT if token in an.context else 1.0), credit)
+                unknown += ix.unknown_idf * scale
+            elif tid not in weights or weights[tid][1] < credit:
+                weights[tid] = (ix.idf[tid] * scale, credit)
         if unknown:
             weights[None] = (unknown, 0.0)
         penalty = 1.0
@@ -588,7 +608,8 @@ class Engine:
             authors=self.analyzer.authors(question, AUTHORED, QUOTE_CUES),
             kind=an.kind,
             asks=an.asks,
-            years=tuple((t, ix.token_id(t)) for t in an.tokens if _YEAR.fullmatch(t)),
+            numbers=tuple((t, ix.token_id(t)) for t in an.tokens if _NUMBER.fullmatch(t) and t != _FIRST),
+            first=(-1 if (f := ix.token_id(_FIRST)) is None else f) if _FIRST in an.tokens else None,
         )
         scored = [
             m

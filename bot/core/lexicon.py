@@ -7,8 +7,8 @@
   curator ordered a group.
 - ``groups``: everyday synonyms (husband = spouse = hubby; parents = mom and dad), phrases
   allowed, each group one match token.
-- ``related``: pairs of groups close enough that when the knowledge uses only one of them, a
-  question with the other still finds it, with less credit ("girlfriend" for a fiancée).
+- ``related``: [broader, narrower] pairs of groups: when the knowledge uses only the narrower, a
+  question with the broader still finds it, with less credit ("girlfriend" for a fiancée).
 - ``filler``: phrases that ask nothing ("for a living", "what's the deal with").
 
 The curator's ``synonyms`` only add to this, in any order: `fold_table` merges every group that
@@ -51,6 +51,40 @@ class Lexicon:
         return {w for p in phrases for w in words(normalize(p))}
 
 
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen \
+sixteen seventeen eighteen nineteen".split()
+_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty"}
+_ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 5: "fifth", 8: "eighth", 9: "ninth", 12: "twelfth"}
+
+
+def _cardinal(n: int) -> str:
+    if n < 20:
+        return _UNITS[n]
+    tens, unit = divmod(n, 10)
+    return _TENS[tens * 10] + (f" {_UNITS[unit]}" if unit else "")
+
+
+def _ordinal(n: int) -> str:
+    if n in _ORDINAL_WORDS:
+        return _ORDINAL_WORDS[n]
+    if n >= 20 and n % 10:
+        return _TENS[n - n % 10] + " " + _ordinal(n % 10)
+    word = _cardinal(n)
+    return word[:-1] + "ieth" if word.endswith("y") else word + "th"
+
+
+def _numbers() -> tuple[tuple[str, ...], ...]:
+    """Number words and their digits, 2 to 59 ("four" = "4"), and ordinals 1st to 59th ("4th" =
+    "fourth"): each group's token is its digits, so a number reads the same however written."""
+    out: list[tuple[str, ...]] = []
+    for n in range(1, 60):
+        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        out.append((f"{n}{suffix}", _ordinal(n)))
+        if n >= 2:  # "one" is a pronoun as often as a number
+            out.append((str(n), _cardinal(n)))
+    return tuple(out)
+
+
 def phrase_key(phrase: str) -> tuple[str, ...]:
     """A phrase as the analyzer compares it: its words' stems."""
     return tuple(stem(w) for w in words(normalize(phrase)))
@@ -62,7 +96,7 @@ def lexicon() -> Lexicon:
     raw = _PATH.read_bytes()
     data = yaml.safe_load(raw)
     cues = {str(k): tuple(str(p) for p in v) for k, v in data["cues"].items()}
-    groups = tuple(tuple(str(p) for p in g) for g in data["groups"])
+    groups = tuple(tuple(str(p) for p in g) for g in data["groups"]) + _numbers()
     related = tuple((str(a), str(b)) for a, b in data.get("related") or ())
     filler = tuple(str(p) for p in data.get("filler") or ())
     return Lexicon(cues, groups, related, filler, hashlib.sha256(raw).hexdigest()[:16])
@@ -118,5 +152,4 @@ def fold_table(
         ta, tb = table.get(phrase_key(a)), table.get(phrase_key(b))
         if ta and tb and ta != tb:
             related.setdefault(ta, set()).add(tb)
-            related.setdefault(tb, set()).add(ta)
     return table, {k: tuple(sorted(v)) for k, v in related.items()}

@@ -179,6 +179,8 @@ def question_type_of(ws: list[str]) -> int:
     for i, word in enumerate(ws):
         if word == "how" and ws[i + 1 : i + 2] and ws[i + 1] in _HOW_MUCH:
             return 0
+        if word == "how" and ws[i + 1 : i + 2] == ["come"]:
+            return QUESTION_TYPES["why"]  # "how come they split?"
         if word in QUESTION_TYPES:
             return QUESTION_TYPES[word]
         if word in ("what", "which") and i + 1 < len(ws) and ws[i + 1] in ("year", "date", "month"):
