@@ -47,6 +47,7 @@ class Outcome:
     abstain: bool
     score: float
     coverage: float
+    content: float
     ambiguous: bool
     right: bool  # the best match's answer holds an expected group (False for a trap)
     answer: str
@@ -94,12 +95,14 @@ def run_set(qs: QuestionSet) -> list[Outcome]:
         abstain = bool(item.get("abstain"))
         top, ambiguous = engine.best(question)
         if top is None:
-            out.append(Outcome(question, abstain, 0.0, 0.0, False, False, "", None))
+            out.append(Outcome(question, abstain, 0.0, 0.0, 0.0, False, False, "", None))
             continue
         answer = engine.answer_for(top.entry, question, top.score)
         text = answer.text or ""
         right = not abstain and bool(answer.citations) and _holds(text, item["expect"])
-        out.append(Outcome(question, abstain, top.score, top.coverage, ambiguous, right, text, top.entry.id))
+        out.append(Outcome(
+                question, abstain, top.score, top.coverage, top.content, ambiguous, right, text, top.entry.id
+            ))
     return out
 
 

@@ -72,7 +72,7 @@ COVERAGE_AT = 0.70
 #: Declined questions offer entries scoring at least this as "did you mean".
 SUGGEST_AT = 0.40
 #: Score factor for an entry none of whose phrasings asks what the question asks (who, where, when, why, how).
-OTHER_KIND = 0.85
+OTHER_KIND = 0.7
 #: `OTHER_KIND` for a where-question: "Where did Kim and Kanye meet?" is not answered by when.
 OTHER_PLACE = 0.6
 #: `OTHER_KIND` for a why-question: a reason is as rarely given unasked as a place.
@@ -115,6 +115,19 @@ OTHER_NUMBER = 0.6
 _NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _FIRST = "1st"
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+#: A time an answer gives: a year, a month, a weekday, a season, a while ago.
+_TIME = re.compile(
+    rf"\b(?:1[5-9]\d\d|2[01]\d\d|(?:{_MONTHS})\b|(?:{_DAYS})|(?:spring|summer|autumn|fall|winter)\b"
+    r"|\w+ (?:days?|weeks?|months?|years?) (?:ago|later|after|before)|(?:last|next) (?:week|month|year))",
+    re.IGNORECASE,
+)
+#: A place an answer gives: "in Los Angeles", "at Arrowhead Stadium" (not "in January").
+_PLACE = re.compile(rf"\b(?:in|at|near)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]")
 _KIND_FACTOR = {
     QUESTION_TYPES["who"]: OTHER_PERSON,
     QUESTION_TYPES["where"]: OTHER_PLACE,
@@ -125,8 +138,10 @@ _KIND_FACTOR = {
 CONTEXT = 0.35
 #: The credit of a related word standing in for one the knowledge never uses (`bot.core.lexicon`).
 RELATED = 0.8
+#: The share of the score that coverage makes up; the rest is the best fit.
+COVERAGE_WEIGHT = 0.5
 #: How much a word found only in a fact's answer explains of the question.
-ANSWER_ONLY = 0.6
+ANSWER_ONLY = 0.8
 #: Entries fully scored for one question: those explaining most of its weight.
 MAX_CANDIDATES = 100
 #: The F-score's weight of recall for an answer or quote text, of which a question names a part
@@ -160,6 +175,7 @@ class _Query:
     asks: bool  # it opens as a question does (not a list of keywords)
     numbers: tuple[tuple[str, int | None], ...]  # the numbers and years it names, with their token ids
     first: int | None  # the token id of "first", when it names it (-1: the knowledge never does)
+    kin: dict[int, frozenset[int]]  # token id -> ids of its narrower kin (`bot.core.lexicon`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +186,7 @@ class Match:
     score: float
     coverage: float
     label: str
+    content: float = 1.0  # the coverage of the question's words other than names
 
 
 def _entry_texts(entry: Entry) -> tuple[list[str], list[str]]:
@@ -228,6 +245,10 @@ class Engine:
                 vocabulary.update(ws)
                 docs.append((i, tokens_of(ws)))
                 types |= question_type_of(ws)
+            if isinstance(entry, Fact):
+                # An answer that gives a time or a place answers when or where, asked or not.
+                types |= QUESTION_TYPES["when"] if entry.date or _TIME.search(entry.answer) else 0
+                types |= QUESTION_TYPES["where"] if _PLACE.search(entry.answer) else 0
             ws = words(normalize(" ".join(others), None))
             vocabulary.update(ws)
             tokens = tokens_of(ws)
@@ -265,13 +286,18 @@ class Engine:
     # -- matching -------------------------------------------------------------
 
     def _candidates(
-        self, q: dict[int | None, tuple[float, float]], an: Analysis, exhaustive: bool = False
+        self,
+        q: dict[int | None, tuple[float, float]],
+        an: Analysis,
+        exhaustive: bool = False,
+        kin: dict[int, frozenset[int]] | None = None,
     ) -> list[tuple[int, bool]]:
         """Entries allowed to answer, each with whether it names the question's people only in passing.
 
         Only the `MAX_CANDIDATES` entries explaining most of the question's weight are kept.
         """
         ix = self.index
+        kin = kin or {}
         allowed: set[int] | None = None
         groups: list[set[int]] = []
         for group in an.people:
@@ -295,6 +321,8 @@ class Engine:
                     seen += w
                     continue
                 rows = ix.postings.row(tid)
+                if tid in kin:
+                    rows = sorted({*rows, *(e for k in kin[tid] for e in ix.postings.row(k))})
                 if seen <= total * (1 - COVERAGE_AT) or not gained:
                     for e in rows:
                         if allowed is None or e in allowed:
@@ -305,7 +333,8 @@ class Engine:
                             gained[e] += w * c
                 else:
                     for e in gained:
-                        if tid in ix.entry_tokens.row(e):
+                        held = ix.entry_tokens.row(e)
+                        if tid in held or any(k in held for k in kin.get(tid, ())):
                             gained[e] += w * c
                 seen += w
             # Ties (a person's many facts for "Who is X?") go to the entry with the
@@ -325,6 +354,7 @@ class Engine:
         is_quote = isinstance(entry, Quote)
         total = query.total
         known = [(t, w, c) for t, (w, c) in query.weights.items() if t is not None]
+        kin = query.kin
         subjects = ix.entry_subjects.row(e)
         # Tokens found in a phrasing, a quote's text, among the subjects or people named explain
         # the question fully; a word found only in a fact's answer, in passing, explains it less.
@@ -346,6 +376,14 @@ class Engine:
                 found = [(t, w, c) for t, w, c in known if t in tokens or t in implied]
             else:
                 found = [(t, w, c) for t, w, c in known if t in tokens]
+            if kin:
+                # A word this text lacks, whose narrower kin it holds ("act" of a movie).
+                held = {t for t, _, _ in found}
+                found += [
+                    (t, w, c * RELATED)
+                    for t, w, c in known
+                    if t not in held and t in kin and any(k in tokens for k in kin[t])
+                ]
             if not found:
                 continue
             anywhere.update(t for t, _, _ in found)
@@ -395,8 +433,15 @@ class Engine:
         primary.update(
             tid for year, tid in query.numbers if tid is not None and tid in anywhere and year in date
         )
-        coverage = sum(w * c * (1.0 if t in primary else ANSWER_ONLY) for t, w, c in known if t in anywhere)
-        coverage /= total
+        explained = {t: w * c * (1.0 if t in primary else ANSWER_ONLY) for t, w, c in known if t in anywhere}
+        coverage = sum(explained.values()) / total
+        # The same share of the words other than names: "When did Zayn win a Grammy?" is mostly
+        # Zayn by weight, and a fact about Zayn explains him, not the Grammy.
+        names = sum(w for t, w, _ in known if ix.tokens[t].startswith("@"))
+        rest = total - names
+        content = (
+            sum(v for t, v in explained.items() if not ix.tokens[t].startswith("@")) / rest if rest > 0 else 1.0
+        )
         factor = query.penalty
         if any(tid not in anywhere and year not in date for year, tid in query.numbers) or (
             query.first is not None
@@ -459,7 +504,7 @@ class Engine:
             # fits: "Kanye's nickname for Kim?" fits "What is the name of the Stronger rapper?"
             # all but for Kim, whose name weighs little; a close fit that names her goes first.
             factor *= STRAY_PERSON
-        score = factor * (coverage + best_fit) / 2
+        score = factor * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * best_fit)
         # These read the entry's texts again, so only for an entry that could be answered or offered.
         if score >= SUGGEST_AT:
             if not is_quote and query.roles[0] and self._reversed(entry, query.roles):
@@ -470,7 +515,7 @@ class Engine:
                 # "What did Kim write about Kanye?" is not answered by what Kanye wrote, nor "Did
                 # Kim say she is divorcing?" by what people started saying.
                 return None
-        return Match(entry, score, coverage, self._label(best_doc, entry))
+        return Match(entry, score, coverage, self._label(best_doc, entry), content)
 
     def _person_tokens(self, people: Iterable[str]) -> frozenset[int]:
         """The token ids of people, by person id (those the index does not hold left out)."""
@@ -560,21 +605,27 @@ class Engine:
         unknown = 0.0
         unheld: list[str] = []  # known words no entry holds (the knowledge uses them only in names)
         related = self.analyzer.related
+        kin: dict[int, frozenset[int]] = {}
         for token, credit in an.tokens.items():
             tid = ix.token_id(token)
             scale = CONTEXT if token in an.context else 1.0
             if tid is None:
                 # A word the knowledge never uses may have kin it does use ("girlfriend" of a
                 # fiancée): that kin stands in for it, with less credit.
-                kin = [t for t in map(ix.token_id, related.get(token, ())) if t is not None]
-                if kin:
-                    tid = max(kin, key=lambda t: ix.idf[t])
+                stand_ins = [t for t in map(ix.token_id, related.get(token, ())) if t is not None]
+                if stand_ins:
+                    tid = max(stand_ins, key=lambda t: ix.idf[t])
                     credit *= RELATED
             if tid is None:
                 unheld.append(token)
                 unknown += ix.unknown_idf * scale
             elif tid not in weights or weights[tid][1] < credit:
                 weights[tid] = (ix.idf[tid] * scale, credit)
+                held = {t for t in map(ix.token_id, related.get(token, ())) if t is not None}
+                if held:
+                    kin[tid] = frozenset(held)
+        # Kin that the question names itself explains only itself ("instagram post").
+        kin = {t: k - weights.keys() for t, k in kin.items() if k - weights.keys()}
         if unknown:
             weights[None] = (unknown, 0.0)
         penalty = 1.0
@@ -610,10 +661,11 @@ class Engine:
             asks=an.asks,
             numbers=tuple((t, ix.token_id(t)) for t in an.tokens if _NUMBER.fullmatch(t) and t != _FIRST),
             first=(-1 if (f := ix.token_id(_FIRST)) is None else f) if _FIRST in an.tokens else None,
+            kin=kin,
         )
         scored = [
             m
-            for e, mention_only in self._candidates(weights, an, exhaustive)
+            for e, mention_only in self._candidates(weights, an, exhaustive, kin)
             if (m := self._score(query, e, mention_only)) is not None and m.score > 0
         ]
         scored.sort(key=lambda m: (-m.score, -m.coverage, m.entry.id))
