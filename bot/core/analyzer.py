@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
-from .lexicon import FILLER, fold_table, lexicon
+from .lexicon import FILLER, fold_table, lexicon, phrase_key
 from .model import KnowledgeBase
 from .text import MAX_QUERY_CHARS, STOPWORDS, chat_words, normalize, question_type_of, stem, words
 
@@ -60,6 +60,7 @@ _ASKING = frozenset(
 #: Words of the say and song groups that name a setting or a work, not an act ("the Seacrest
 #: interview", "a Kanye quote", "the Keri Hilson song").
 SETTING_NOUNS = ("interview", "song", "single", "track", "lyric", "verse", "line")
+_POSSESSIVE_PRONOUNS = frozenset({"his", "her", "their"})
 #: Words that may lead that clause ("..., but when did they meet?").
 _LEADING = frozenset({"but", "and", "so", "well", "ok", "okay", "anyway", "then", "now"})
 
@@ -133,6 +134,8 @@ class Analyzer:
         # The engine's English with the curator's synonyms merged in (`bot.core.lexicon`).
         lex = lexicon()
         self._synonyms, self.related = fold_table(lex, kb.synonyms)
+        #: The group tokens of the acts whose doer matters (`Lexicon.actions`).
+        self.actions = frozenset(self._synonyms[k] for k in map(phrase_key, lex.actions) if k in self._synonyms)
         self._max_synonym = max((len(k) for k in self._synonyms), default=1)
         self._synonym_starts = {key[0] for key in self._synonyms if len(key) > 1}
 
@@ -319,6 +322,38 @@ class Analyzer:
                         out.update(owner if self.group(before) in works else {SOMEONE_ELSE})
                     break
         return frozenset(out)
+
+    def actors(self, text: str, groups: frozenset[str], *, fuzzy: bool = True) -> dict[str, frozenset[str]]:
+        """Who does each act a text names: the people named just before a word of these groups.
+
+        "What did Liam win?" is {win: {liam}}; the owner of a noun before it counts too, named
+        ("Harry's Grammy win") or by a possessive pronoun, which stands for the person named last
+        before it ("congratulated Harry on his Grammy wins").
+        """
+        ws, parts, ends, possessive = self._parsed(text, fuzzy)
+        out: dict[str, set[str]] = {}
+        for i, part in enumerate(parts):
+            if isinstance(part, frozenset):
+                continue
+            group = self.group(part)
+            if group not in groups:
+                continue
+            for j in range(i - 1, -1, -1):
+                before = parts[j]
+                if isinstance(before, frozenset):
+                    out.setdefault(group, set()).update(before)
+                    break
+                if before in STOPWORDS:
+                    continue
+                owner = parts[j - 1] if j else None
+                if isinstance(owner, frozenset) and self._possessive(ws[ends[j - 1]], possessive):
+                    out.setdefault(group, set()).update(owner)
+                elif owner in _POSSESSIVE_PRONOUNS:
+                    last = next((p for p in reversed(parts[: j - 1]) if isinstance(p, frozenset)), None)
+                    if last is not None:
+                        out.setdefault(group, set()).update(last)
+                break
+        return {g: frozenset(p) for g, p in out.items()}
 
     def listeners(self, text: str, cue: str) -> frozenset[str]:
         """People a question says were spoken to: "tell Ryan Seacrest", "say to Paris Hilton".

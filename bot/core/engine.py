@@ -72,7 +72,7 @@ COVERAGE_AT = 0.70
 #: Declined questions offer entries scoring at least this as "did you mean".
 SUGGEST_AT = 0.40
 #: Score factor for an entry none of whose phrasings asks what the question asks (who, where, when, why, how).
-OTHER_KIND = 0.7
+OTHER_KIND = 0.85
 #: `OTHER_KIND` for a where-question: "Where did Kim and Kanye meet?" is not answered by when.
 OTHER_PLACE = 0.6
 #: `OTHER_KIND` for a why-question: a reason is as rarely given unasked as a place.
@@ -141,7 +141,7 @@ RELATED = 0.8
 #: The share of the score that coverage makes up; the rest is the best fit.
 COVERAGE_WEIGHT = 0.5
 #: How much a word found only in a fact's answer explains of the question.
-ANSWER_ONLY = 0.8
+ANSWER_ONLY = 0.7
 #: Entries fully scored for one question: those explaining most of its weight.
 MAX_CANDIDATES = 100
 #: The F-score's weight of recall for an answer or quote text, of which a question names a part
@@ -176,6 +176,7 @@ class _Query:
     numbers: tuple[tuple[str, int | None], ...]  # the numbers and years it names, with their token ids
     first: int | None  # the token id of "first", when it names it (-1: the knowledge never does)
     kin: dict[int, frozenset[int]]  # token id -> ids of its narrower kin (`bot.core.lexicon`)
+    actors: dict[str, frozenset[str]]  # act (group token) -> ids of who the question says did it
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +219,7 @@ class Engine:
         self._pairs_cache: dict[str, frozenset[tuple[str, str]]] = {}
         self._roles_cache: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
         self._authors_cache: dict[str, frozenset[str]] = {}
+        self._actors_cache: dict[str, dict[str, frozenset[str]]] = {}
         self._name_words = self.analyzer.name_words
         self._position = {entry_id: e for e, entry_id in enumerate(index.entry_ids)}
         self._say_id = index.token_id(_SAY)
@@ -510,6 +512,15 @@ class Engine:
             if not is_quote and query.roles[0] and self._reversed(entry, query.roles):
                 # "What song did Kim write about Kanye?" asks the reverse of "Kanye wrote about Kim".
                 return None
+            if (
+                not is_quote
+                and query.actors
+                and best_phrasing < RESTATED
+                and self._other_actor(entry, query.actors)
+            ):
+                # "What did Liam Payne win at the Grammys?" is not answered by Liam Payne's
+                # reaction to Harry Styles's win.
+                return None
             authored = self._authored_ids.intersection(ix.entry_tokens.row(e))
             if query.authors and authored and query.authors.isdisjoint(self._entry_authors(entry)):
                 # "What did Kim write about Kanye?" is not answered by what Kanye wrote, nor "Did
@@ -545,6 +556,18 @@ class Engine:
         same = any(asker & before and topic & after for before, after in texts)
         other = any(topic & before and asker & after for before, after in texts)
         return other and not same
+
+    def _other_actor(self, entry: Entry, asked: dict[str, frozenset[str]]) -> bool:
+        """Whether an entry's texts name someone else, never the asked one, doing an act asked about."""
+        actors = self._actors_cache.get(entry.id)
+        if actors is None:
+            actors = {}
+            phrasings, others = _entry_texts(entry)
+            for text in [*phrasings, *others]:
+                for act, people in self.analyzer.actors(text, self.analyzer.actions, fuzzy=False).items():
+                    actors[act] = actors.get(act, frozenset()) | people
+            self._actors_cache[entry.id] = actors
+        return any(act in actors and people.isdisjoint(actors[act]) for act, people in asked.items())
 
     def _entry_authors(self, entry: Entry) -> frozenset[str]:
         """The people a fact's texts say wrote or said something (see `_authors`); a quote's speaker."""
@@ -662,6 +685,7 @@ class Engine:
             numbers=tuple((t, ix.token_id(t)) for t in an.tokens if _NUMBER.fullmatch(t) and t != _FIRST),
             first=(-1 if (f := ix.token_id(_FIRST)) is None else f) if _FIRST in an.tokens else None,
             kin=kin,
+            actors=self.analyzer.actors(question, self.analyzer.actions),
         )
         scored = [
             m

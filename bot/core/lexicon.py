@@ -10,6 +10,7 @@
 - ``related``: [broader, narrower] pairs of groups: when the knowledge uses only the narrower, a
   question with the broader still finds it, with less credit ("girlfriend" for a fiancée).
 - ``filler``: phrases that ask nothing ("for a living", "what's the deal with").
+- ``actions``: groups whose doer matters: "What did Liam win?" is not answered by Harry's win.
 
 The curator's ``synonyms`` only add to this, in any order: `fold_table` merges every group that
 shares a phrase with another into one token, named after the built-in group it joins (or its
@@ -43,6 +44,7 @@ class Lexicon:
     groups: tuple[tuple[str, ...], ...]
     related: tuple[tuple[str, str], ...]
     filler: tuple[str, ...]
+    actions: tuple[str, ...]  # a word of each group whose doer a question may name ("win")
     digest: str  # changes whenever the data does (the index cache is keyed by it)
 
     def words(self) -> set[str]:
@@ -99,7 +101,8 @@ def lexicon() -> Lexicon:
     groups = tuple(tuple(str(p) for p in g) for g in data["groups"]) + _numbers()
     related = tuple((str(a), str(b)) for a, b in data.get("related") or ())
     filler = tuple(str(p) for p in data.get("filler") or ())
-    return Lexicon(cues, groups, related, filler, hashlib.sha256(raw).hexdigest()[:16])
+    actions = tuple(str(p) for p in data.get("actions") or ())
+    return Lexicon(cues, groups, related, filler, actions, hashlib.sha256(raw).hexdigest()[:16])
 
 
 def fold_table(
