@@ -100,9 +100,11 @@ def run_set(qs: QuestionSet) -> list[Outcome]:
         answer = engine.answer_for(top.entry, question, top.score)
         text = answer.text or ""
         right = not abstain and bool(answer.citations) and _holds(text, item["expect"])
-        out.append(Outcome(
+        out.append(
+            Outcome(
                 question, abstain, top.score, top.coverage, top.content, ambiguous, right, text, top.entry.id
-            ))
+            )
+        )
     return out
 
 

@@ -38,8 +38,18 @@ _MIN_FUZZY_CHARS = 4
 #: The credit of a word read as another form of a known one ("older" as "old").
 VARIANT_CREDIT = 0.9
 #: British spellings and their American forms, either of which the knowledge may use.
-_BRITISH = (("our", "or"), ("or", "our"), ("isation", "ization"), ("ise", "ize"), ("yse", "yze"),
-            ("tre", "ter"), ("ogue", "og"), ("lled", "led"), ("lling", "ling"), ("ence", "ense"))
+_BRITISH = (
+    ("our", "or"),
+    ("or", "our"),
+    ("isation", "ization"),
+    ("ise", "ize"),
+    ("yse", "yze"),
+    ("tre", "ter"),
+    ("ogue", "og"),
+    ("lled", "led"),
+    ("lling", "ling"),
+    ("ence", "ense"),
+)
 #: Endings of derived and compared forms, with what may stand in their place in the base word:
 #: "reaction" / "react", "formation" / "form", "older" / "old", "4th" / "4".
 _SUFFIXES = (("ation", ""), ("ation", "e"), ("ion", ""), ("ion", "e"), ("ment", ""), ("ness", ""),
@@ -135,7 +145,9 @@ class Analyzer:
         lex = lexicon()
         self._synonyms, self.related = fold_table(lex, kb.synonyms)
         #: The group tokens of the acts whose doer matters (`Lexicon.actions`).
-        self.actions = frozenset(self._synonyms[k] for k in map(phrase_key, lex.actions) if k in self._synonyms)
+        self.actions = frozenset(
+            self._synonyms[k] for k in map(phrase_key, lex.actions) if k in self._synonyms
+        )
         self._max_synonym = max((len(k) for k in self._synonyms), default=1)
         self._synonym_starts = {key[0] for key in self._synonyms if len(key) > 1}
 

@@ -54,6 +54,7 @@ from .analyzer import SETTING_NOUNS, Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
 from .index import QUOTE_SETTING, TEXT_DOC, Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
+from .rules import LATE, RESTATED, RULES, Candidate
 from .text import (
     QUESTION_TYPES,
     content_pairs,
@@ -71,28 +72,6 @@ ANSWER_AT = 0.70
 COVERAGE_AT = 0.70
 #: Declined questions offer entries scoring at least this as "did you mean".
 SUGGEST_AT = 0.40
-#: Score factor for an entry none of whose phrasings asks what the question asks (who, where, when, why, how).
-OTHER_KIND = 0.85
-#: `OTHER_KIND` for a where-question: "Where did Kim and Kanye meet?" is not answered by when.
-OTHER_PLACE = 0.6
-#: `OTHER_KIND` for a why-question: a reason is as rarely given unasked as a place.
-OTHER_REASON = 0.6
-#: `OTHER_KIND` for a who-question: "Who is Kim's divorce lawyer?" asks for someone that "Has
-#: Kim hired a divorce attorney?" does not name (unless the entry is about someone the question
-#: does not name).
-OTHER_PERSON = 0.6
-#: Score factor for an entry that is not about the first person a question names.
-FIRST_NOT_SUBJECT = 0.85
-#: Score factor for an entry neither about nor fitting with words that name someone the question names.
-STRAY_PERSON = 0.9
-#: Score factor for an entry that names the asked-about people only in passing.
-MENTION_ONLY = 0.7
-#: A question whose best F-score against one phrasing or quote reaches this restates it.
-RESTATED = 0.8
-#: Score factor when the question seems to name someone the knowledge base does not know.
-UNKNOWN_NAME = 0.5
-#: Score factor when the question names nobody known but has a word never seen (maybe a name).
-UNKNOWN_WORD_NO_PERSON = 0.8
 _SAY = "say"  # the synonym group token that stands for "said" in quote texts
 _TALK = "talk_to"  # the synonym group token of "talking to", "speaking to"
 _WHEN = "when"  # the synonym group token of "when", "what year"
@@ -103,17 +82,8 @@ QUOTE_CUES = frozenset({_SAY, _SONG, _TALK})
 #: Words whose author is the person named just before them ("Kim wrote", "Kanye said", "Kim
 #: sang"; see `Analyzer.authors` for the nouns among them, which have none).
 AUTHORED = frozenset({_SAY, _SONG, _WRITE})
-#: A question whose F-score against one of a quote's curated phrasings reaches this asks for it.
-QUOTE_PHRASED = 0.6
-#: Words of a quote's text a question must repeat to find it without naming its speaker or a cue.
-QUOTE_WORDS = 3
-#: Score factor for an entry that never mentions a number the question names: "What did Kanye
-#: win in 2005?" is not answered by his award of 2012, nor "his fourth child" by his four
-#: children (but may be offered as "did you mean"). "First" counts only against an entry that
-#: names another ordinal ("his first gold" is not "his 23rd").
-OTHER_NUMBER = 0.6
+#: A number or a year as the analyzer gives it ("4", "4th", "2003").
 _NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")
-_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _FIRST = "1st"
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -128,11 +98,6 @@ _TIME = re.compile(
 )
 #: A place an answer gives: "in Los Angeles", "at Arrowhead Stadium" (not "in January").
 _PLACE = re.compile(rf"\b(?:in|at|near)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]")
-_KIND_FACTOR = {
-    QUESTION_TYPES["who"]: OTHER_PERSON,
-    QUESTION_TYPES["where"]: OTHER_PLACE,
-    QUESTION_TYPES["why"]: OTHER_REASON,
-}
 #: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
 #: that ...?"), against a word of the clause it asks in.
 CONTEXT = 0.35
@@ -142,6 +107,7 @@ RELATED = 0.8
 COVERAGE_WEIGHT = 0.5
 #: How much a word found only in a fact's answer explains of the question.
 ANSWER_ONLY = 0.7
+EARLY = [r for r in RULES if not r.late]
 #: Entries fully scored for one question: those explaining most of its weight.
 MAX_CANDIDATES = 100
 #: The F-score's weight of recall for an answer or quote text, of which a question names a part
@@ -159,7 +125,9 @@ class _Query:
 
     weights: dict[int | None, tuple[float, float]]  # token id (None: all unknown words) -> (weight, credit)
     total: float  # the sum of the weights
-    penalty: float  # score factor for names or words the knowledge does not know
+    unknown_name: bool  # it names someone or something the knowledge does not know
+    unknown_word: bool  # it names nobody known and holds a word never seen
+    cue: bool  # it holds a word that asks for someone's words ("said", "lyrics", "talking to")
     asked_speaker: frozenset[int]  # person tokens named just before "said"
     first_named: frozenset[int]  # person tokens of the first name in the question
     named: frozenset[int]  # person tokens of everyone the question names
@@ -188,6 +156,7 @@ class Match:
     coverage: float
     label: str
     content: float = 1.0  # the coverage of the question's words other than names
+    rules: tuple[str, ...] = ()  # the names of the rules that fired (`bot.core.rules`), a veto last
 
 
 def _entry_texts(entry: Entry) -> tuple[list[str], list[str]]:
@@ -322,7 +291,7 @@ class Engine:
                 if tid is None:
                     seen += w
                     continue
-                rows = ix.postings.row(tid)
+                rows: Sequence[int] = ix.postings.row(tid)
                 if tid in kin:
                     rows = sorted({*rows, *(e for k in kin[tid] for e in ix.postings.row(k))})
                 if seen <= total * (1 - COVERAGE_AT) or not gained:
@@ -349,8 +318,8 @@ class Engine:
             out.append((e, bool(groups) and not any(t in subjects for g in groups for t in g)))
         return out
 
-    def _score(self, query: _Query, e: int, mention_only: bool) -> Match | None:
-        """Score one entry for a question; None when the entry may not answer it at all."""
+    def _score(self, query: _Query, e: int, mention_only: bool, explain: bool = False) -> Match | None:
+        """Score one entry for a question; None when a rule vetoes it (``explain``: score 0)."""
         ix = self.index
         entry = self._entries[e]
         is_quote = isinstance(entry, Quote)
@@ -405,31 +374,6 @@ class Engine:
                 best_fit, best_doc = fit, d
             if is_phrasing and fit > best_phrasing:
                 best_phrasing, best_phrasing_doc = fit, d
-        if query.asks_words and not is_quote and self._say_id not in primary and query.asked_speaker:
-            # "What did Paris Hilton say?" asks for her words; a fact whose answer happens to
-            # report someone's words does not give them. ("What did the source say?" names no
-            # speaker: an answer reporting what was said may answer it.)
-            return None
-        if is_quote:
-            # A quote answers a question that asks for someone's words ("said", "lyrics",
-            # "song") or repeats some of them (three words, or two in a row: "kar dijon");
-            # "Who is Kanye dating now?" shares "boyfriend now" with a lyric, but asks neither.
-            assert isinstance(entry, Quote)
-            speaker = ix.token_id(person_token(entry.speaker))
-            if query.asked_speaker and speaker not in query.asked_speaker:
-                return None  # "What did Kim say about Kanye?" is not answered by Kanye's words
-            if query.listeners and query.listeners.isdisjoint(self._audience(e)):
-                return None  # "What did Kanye say to Paris Hilton?": he told Seacrest, of Kim
-            cue = any(ix.tokens[t] in QUOTE_CUES for t, _, _ in known)
-            # A question close to one of the quote's curated phrasings asks for it too, if it
-            # names the speaker ("What did Kanye call Kim?"; not "What is the Skims founder's name?").
-            if not (
-                cue
-                or text_words >= QUOTE_WORDS
-                or query.pairs & self._quote_pairs(entry)
-                or (best_phrasing >= QUOTE_PHRASED and speaker in query.named)
-            ):
-                return None
         date = getattr(entry, "date", None) or getattr(entry, "when", None) or ""
         # The year an entry is dated is what it is about, as much as a phrasing's words.
         primary.update(
@@ -441,92 +385,71 @@ class Engine:
         # Zayn by weight, and a fact about Zayn explains him, not the Grammy.
         names = sum(w for t, w, _ in known if ix.tokens[t].startswith("@"))
         rest = total - names
-        content = (
-            sum(v for t, v in explained.items() if not ix.tokens[t].startswith("@")) / rest if rest > 0 else 1.0
-        )
-        factor = query.penalty
-        if any(tid not in anywhere and year not in date for year, tid in query.numbers) or (
-            query.first is not None
-            and query.first not in anywhere
-            and any(_ORDINAL.fullmatch(ix.tokens[t]) for t in ix.entry_tokens.row(e))
-        ):
-            factor *= OTHER_NUMBER
-        if query.kind and not query.kind & ix.entry_types[e]:
-            # "Where did they marry?" asks for a place; an entry none of whose phrasings asks
-            # where (how long they were married) likely answers something else. A person, a
-            # place or a reason is rarely given unasked, so who, where and why are held to that
-            # more strictly; when less so (many answers give a year).
-            kind_factor = _KIND_FACTOR.get(query.kind, OTHER_KIND)
-            if query.kind == QUESTION_TYPES["who"] and not set(subjects) <= query.named:
-                # The entry is about someone the question does not name, who may be its answer:
-                # "Who wants a divorce?" of a fact about Kim wanting one.
-                kind_factor = OTHER_KIND
-            factor *= kind_factor
-        # A question that nearly restates a phrasing or the quote itself, people included,
-        # names them as part of that text ("a picture of her and Paris Hilton"), not as its topic.
-        restated = (
-            best_fit >= RESTATED
-            and (is_quote or ix.doc_phrasing[best_doc] >= 0)
-            and (query.named - set(subjects)) <= set(ix.doc_tokens.row(best_doc))
-        )
-        together_apart = any(not group <= set(subjects) for group in query.together)
-        swapped = False
-        if query.names_only and len(query.named.intersection(subjects)) < 2:
-            # A question of nothing but names ("kimye?", "how did Kanye know Kim", its verb a
-            # stop word) asks how they relate: a profile of one of them does not answer it.
-            together_apart = True
-        if query.asks and best_phrasing_doc >= 0 and not (restated and ix.doc_phrasing[best_doc] < 0):
-            # "When did Kim meet Ray J?" fits "When did Kim and Kanye first meet?" with Ray J in
-            # Kanye's place, and "Who was Kanye dating in 2003?" fits "Who was Kim's boyfriend in
-            # 2003?" with Kanye in Kim's: the phrasing names a subject the question does not,
-            # and the question someone the phrasing does not (so it restates no phrasing,
-            # however well its other words fit). As with the first-named rule, a bare list of
-            # names tells no roles; and a question that restates a quote names whom it names.
-            in_doc = set(ix.doc_tokens.row(best_phrasing_doc))
-            # (Only the people the clause asked in names: "I read that Kanye fell for Kim after
-            # seeing a photo of her, who was in it with her?" asks about the photo.)
-            asked = query.named - query.context_people
-            swapped = bool((in_doc & set(subjects)) - query.named and asked - in_doc)
-        if swapped or ((mention_only or together_apart) and not restated):
-            # "When did Kim and Ray J meet?" asks about both; a fact about Kim and Kanye that
-            # mentions Ray J in passing does not answer it.
-            factor *= MENTION_ONLY
-        elif not restated and (
-            (query.kind and query.first_named.isdisjoint(subjects))
-            or (query.roles[0] and self._person_tokens(query.roles[0]).isdisjoint(subjects))
-        ):
-            # A who/where/when/why question is mostly about the first person it names: "Who did
-            # Kanye date before Kim?" is not asked of a fact about Kim's husbands; so is one
-            # naming people before "about" is about one of them ("What song did Kanye rap about
-            # Kim in 2009?" is not asked of whom Kim dated then). (A bare "Keri Hilson Knock You
-            # Down Kanye" tells no such thing.)
-            factor *= FIRST_NOT_SUBJECT
-        elif (query.named - query.context_people) - set(subjects) - set(ix.doc_tokens.row(best_doc)):
-            # Someone the question names is neither what the entry is about nor in the text it
-            # fits: "Kanye's nickname for Kim?" fits "What is the name of the Stronger rapper?"
-            # all but for Kim, whose name weighs little; a close fit that names her goes first.
-            factor *= STRAY_PERSON
+        content_hit = sum(v for t, v in explained.items() if not ix.tokens[t].startswith("@"))
+        content = content_hit / rest if rest > 0 else 1.0
+        cand = Candidate(
+            self, query, e, entry, frozenset(subjects), primary, anywhere, text_words, best_fit, best_doc,
+            best_phrasing, best_phrasing_doc, date, mention_only,
+        )  # fmt: skip
+        self._roles_of(cand)
+        factor = 1.0
+        families: set[str] = set()
+        for rule in EARLY:
+            if (rule.family and rule.family in families) or not rule.test(cand):
+                continue
+            cand.fired.append(rule)
+            if rule.veto:
+                return self._vetoed(cand, coverage, content) if explain else None
+            factor *= rule.factor
+            if rule.family:
+                families.add(rule.family)
         score = factor * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * best_fit)
         # These read the entry's texts again, so only for an entry that could be answered or offered.
         if score >= SUGGEST_AT:
-            if not is_quote and query.roles[0] and self._reversed(entry, query.roles):
-                # "What song did Kim write about Kanye?" asks the reverse of "Kanye wrote about Kim".
-                return None
-            if (
-                not is_quote
-                and query.actors
-                and best_phrasing < RESTATED
-                and self._other_actor(entry, query.actors)
-            ):
-                # "What did Liam Payne win at the Grammys?" is not answered by Liam Payne's
-                # reaction to Harry Styles's win.
-                return None
-            authored = self._authored_ids.intersection(ix.entry_tokens.row(e))
-            if query.authors and authored and query.authors.isdisjoint(self._entry_authors(entry)):
-                # "What did Kim write about Kanye?" is not answered by what Kanye wrote, nor "Did
-                # Kim say she is divorcing?" by what people started saying.
-                return None
-        return Match(entry, score, coverage, self._label(best_doc, entry), content)
+            for rule in LATE:
+                if rule.test(cand):
+                    cand.fired.append(rule)
+                    return self._vetoed(cand, coverage, content) if explain else None
+        return Match(
+            entry, score, coverage, self._label(best_doc, entry), content, tuple(r.name for r in cand.fired)
+        )
+
+    def _roles_of(self, c: Candidate) -> None:
+        """Set what a candidate's people rules read: restated, swapped, in passing."""
+        ix, query, subjects = self.index, c.query, c.subjects
+        # A question that nearly restates a phrasing or the quote itself, people included,
+        # names them as part of that text ("a picture of her and Paris Hilton"), not as its topic.
+        c.restated = (
+            c.best_fit >= RESTATED
+            and (c.is_quote or ix.doc_phrasing[c.best_doc] >= 0)
+            and (query.named - subjects) <= set(ix.doc_tokens.row(c.best_doc))
+        )
+        together_apart = any(not group <= subjects for group in query.together)
+        if query.names_only and len(query.named & subjects) < 2:
+            # A question of nothing but names ("kimye?", "how did Kanye know Kim", its verb a
+            # stop word) asks how they relate: a profile of one of them does not answer it.
+            together_apart = True
+        if query.asks and c.best_phrasing_doc >= 0 and not (c.restated and ix.doc_phrasing[c.best_doc] < 0):
+            # The phrasing names a subject the question does not, and the question someone the
+            # phrasing does not (so it restates no phrasing, however well its other words fit).
+            # As with the first-named rule, a bare list of names tells no roles; and a question
+            # that restates a quote names whom it names. Only the people the clause asked in
+            # names count ("I read that Kanye fell for Kim after seeing a photo of her, who was
+            # in it with her?" asks about the photo).
+            in_doc = set(ix.doc_tokens.row(c.best_phrasing_doc))
+            asked = query.named - query.context_people
+            c.swapped = bool((in_doc & subjects) - query.named and asked - in_doc)
+        c.passing = not c.swapped and (c.mention_only or together_apart) and not c.restated
+
+    def _vetoed(self, c: Candidate, coverage: float, content: float) -> Match:
+        """A match that may not answer, kept (score 0) so that `explain` can show why."""
+        label = self._label(c.best_doc, c.entry)
+        return Match(c.entry, 0.0, coverage, label, content, tuple(r.name for r in c.fired))
+
+    def _speaker(self, e: int) -> int | None:
+        """The token id of a quote's speaker."""
+        entry = self._entries[e]
+        return self.index.token_id(person_token(entry.speaker)) if isinstance(entry, Quote) else None
 
     def _person_tokens(self, people: Iterable[str]) -> frozenset[int]:
         """The token ids of people, by person id (those the index does not hold left out)."""
@@ -619,7 +542,9 @@ class Engine:
         """
         return self._match(question, limit, exhaustive)[0]
 
-    def _match(self, question: str, limit: int, exhaustive: bool = False) -> tuple[list[Match], Analysis]:
+    def _match(
+        self, question: str, limit: int, exhaustive: bool = False, explain: bool = False
+    ) -> tuple[list[Match], Analysis]:
         an = self.analyzer.analyze(question)
         if not an.tokens:
             return [], an
@@ -651,13 +576,11 @@ class Engine:
         kin = {t: k - weights.keys() for t, k in kin.items() if k - weights.keys()}
         if unknown:
             weights[None] = (unknown, 0.0)
-        penalty = 1.0
-        if an.unknown_names or (unheld and self.analyzer.capitalised(question).intersection(unheld)):
-            # "How many Grammys did Kanye win for Stronger?": a title the knowledge only knows as
-            # part of a name ("the Stronger rapper") names something it does not know.
-            penalty = UNKNOWN_NAME
-        elif an.unknown and not an.people:
-            penalty = UNKNOWN_WORD_NO_PERSON
+        # "How many Grammys did Kanye win for Stronger?": a title the knowledge only knows as part
+        # of a name ("the Stronger rapper") names something it does not know.
+        unknown_name = bool(
+            an.unknown_names or (unheld and self.analyzer.capitalised(question).intersection(unheld))
+        )
         first = an.people[0] if an.people else frozenset()
         named = self._person_tokens(p for group in an.people for p in group)
         # Only a group that opens the question is its topic: in "what song mentions Kim
@@ -666,7 +589,9 @@ class Engine:
         query = _Query(
             weights=weights,
             total=sum(w for w, _ in weights.values()),
-            penalty=penalty,
+            unknown_name=unknown_name,
+            unknown_word=bool(an.unknown) and not an.people,
+            cue=any(ix.tokens[t] in QUOTE_CUES for t in weights if t is not None),
             asked_speaker=self._asked_speaker(an, question),
             # The first person the clause asked in names (a long question's preamble is context).
             first_named=self._person_tokens(next((g for g in an.people if not g <= an.context_people), ())),
@@ -690,7 +615,7 @@ class Engine:
         scored = [
             m
             for e, mention_only in self._candidates(weights, an, exhaustive, kin)
-            if (m := self._score(query, e, mention_only)) is not None and m.score > 0
+            if (m := self._score(query, e, mention_only, explain)) is not None and (explain or m.score > 0)
         ]
         scored.sort(key=lambda m: (-m.score, -m.coverage, m.entry.id))
         return scored[:limit], an
