@@ -148,6 +148,17 @@ class Analyzer:
         self.actions = frozenset(
             self._synonyms[k] for k in map(phrase_key, lex.actions) if k in self._synonyms
         )
+        #: Each token's opposites (`Lexicon.opposites`): "after" of "before".
+        self.opposites: dict[str, frozenset[str]] = {}
+        for a, b in lex.opposites:
+            ta, tb = self._token_of(a), self._token_of(b)
+            if ta and tb:
+                self.opposites[ta] = self.opposites.get(ta, frozenset()) | {tb}
+                self.opposites[tb] = self.opposites.get(tb, frozenset()) | {ta}
+        #: The group tokens of the relations two people share (`Lexicon.relations`).
+        self.relations = frozenset(
+            self._synonyms[k] for k in map(phrase_key, lex.relations) if k in self._synonyms
+        )
         self._max_synonym = max((len(k) for k in self._synonyms), default=1)
         self._synonym_starts = {key[0] for key in self._synonyms if len(key) > 1}
 
@@ -335,6 +346,37 @@ class Analyzer:
                     break
         return frozenset(out)
 
+    def partners(
+        self, text: str, groups: frozenset[str], *, question: bool = True
+    ) -> dict[str, frozenset[str]]:
+        """Who takes part in each relation a text names: people just before and just after its word.
+
+        "Kim was dating Ray J" is {dating: {kim, ray-j}}; stop words may stand between. A
+        relation named with one side only ("about divorcing Kanye", "Who is Kim dating?")
+        counts only in a ``question`` (read with typos forgiven), whose one side is the person
+        asked about.
+        """
+        _, parts, _, _ = self._parsed(text, question)
+        out: dict[str, set[str]] = {}
+        for i, part in enumerate(parts):
+            if isinstance(part, frozenset):
+                continue
+            group = self.group(part)
+            if group not in groups:
+                continue
+            sides: list[frozenset[str]] = []
+            for side in (range(i - 1, -1, -1), range(i + 1, len(parts))):
+                for j in side:
+                    near = parts[j]
+                    if isinstance(near, frozenset):
+                        sides.append(near)
+                        break
+                    if near not in STOPWORDS:
+                        break
+            if len(sides) == 2 or (sides and question):
+                out.setdefault(group, set()).update(*sides)
+        return {g: frozenset(p) for g, p in out.items()}
+
     def actors(self, text: str, groups: frozenset[str], *, fuzzy: bool = True) -> dict[str, frozenset[str]]:
         """Who does each act a text names: the people named just before a word of these groups.
 
@@ -388,6 +430,11 @@ class Analyzer:
         return frozenset(out)
 
     # -- words --------------------------------------------------------------
+
+    def _token_of(self, phrase: str) -> str:
+        """The match token a phrase of the lexicon folds into ("" for filler)."""
+        key = phrase_key(phrase)
+        return self._synonyms.get(key, "_".join(key))
 
     def _variant(self, word: str) -> tuple[str, float] | None:
         """A known word an unknown one is another form of: "older" of "old", "reaction" of "react",

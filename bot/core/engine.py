@@ -106,7 +106,7 @@ RELATED = 0.8
 #: The share of the score that coverage makes up; the rest is the best fit.
 COVERAGE_WEIGHT = 0.5
 #: How much a word found only in a fact's answer explains of the question.
-ANSWER_ONLY = 0.7
+ANSWER_ONLY = 0.68
 EARLY = [r for r in RULES if not r.late]
 #: Entries fully scored for one question: those explaining most of its weight.
 MAX_CANDIDATES = 100
@@ -145,6 +145,8 @@ class _Query:
     first: int | None  # the token id of "first", when it names it (-1: the knowledge never does)
     kin: dict[int, frozenset[int]]  # token id -> ids of its narrower kin (`bot.core.lexicon`)
     actors: dict[str, frozenset[str]]  # act (group token) -> ids of who the question says did it
+    partners: dict[str, frozenset[str]]  # relation (group token) -> ids of who it says took part
+    opposites: dict[int, frozenset[int]]  # token id -> ids of its opposites the knowledge holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +191,7 @@ class Engine:
         self._roles_cache: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
         self._authors_cache: dict[str, frozenset[str]] = {}
         self._actors_cache: dict[str, dict[str, frozenset[str]]] = {}
+        self._partners_cache: dict[str, dict[str, frozenset[str]]] = {}
         self._name_words = self.analyzer.name_words
         self._position = {entry_id: e for e, entry_id in enumerate(index.entry_ids)}
         self._say_id = index.token_id(_SAY)
@@ -492,6 +495,44 @@ class Engine:
             self._actors_cache[entry.id] = actors
         return any(act in actors and people.isdisjoint(actors[act]) for act, people in asked.items())
 
+    def _opposites(self, weights: dict[int | None, tuple[float, float]]) -> dict[int, frozenset[int]]:
+        """The opposites the knowledge holds of each question token (those the question lacks)."""
+        ix, out = self.index, {}
+        for tid in weights:
+            if tid is None:
+                continue
+            other = self.analyzer.opposites.get(ix.tokens[tid], frozenset())
+            ids = frozenset(t for t in map(ix.token_id, other) if t is not None and t not in weights)
+            if ids:
+                out[tid] = ids
+        return out
+
+    def _asks_opposite(self, e: int, opposites: dict[int, frozenset[int]]) -> bool:
+        """Whether an entry's phrasings hold the opposite of a question word, and never the word."""
+        ix = self.index
+        phrasings = [
+            set(ix.doc_tokens.row(d))
+            for d in range(ix.entry_docs[e], ix.entry_docs[e + 1])
+            if ix.doc_phrasing[d] >= 0
+        ]
+        return any(
+            any(other & p for p in phrasings) and not any(t in p for p in phrasings)
+            for t, other in opposites.items()
+        )
+
+    def _other_partner(self, entry: Entry, asked: dict[str, frozenset[str]]) -> bool:
+        """Whether an entry's texts name who took part in a relation asked about, never the asked one."""
+        partners = self._partners_cache.get(entry.id)
+        if partners is None:
+            partners = {}
+            phrasings, others = _entry_texts(entry)
+            for text in [*phrasings, *others]:
+                found = self.analyzer.partners(text, self.analyzer.relations, question=False)
+                for rel, people in found.items():
+                    partners[rel] = partners.get(rel, frozenset()) | people
+            self._partners_cache[entry.id] = partners
+        return any(rel in partners and people.isdisjoint(partners[rel]) for rel, people in asked.items())
+
     def _entry_authors(self, entry: Entry) -> frozenset[str]:
         """The people a fact's texts say wrote or said something (see `_authors`); a quote's speaker."""
         if isinstance(entry, Quote):
@@ -611,6 +652,8 @@ class Engine:
             first=(-1 if (f := ix.token_id(_FIRST)) is None else f) if _FIRST in an.tokens else None,
             kin=kin,
             actors=self.analyzer.actors(question, self.analyzer.actions),
+            partners=self.analyzer.partners(question, self.analyzer.relations),
+            opposites=self._opposites(weights),
         )
         scored = [
             m

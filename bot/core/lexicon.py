@@ -11,6 +11,10 @@
   question with the broader still finds it, with less credit ("girlfriend" for a fiancée).
 - ``filler``: phrases that ask nothing ("for a living", "what's the deal with").
 - ``actions``: groups whose doer matters: "What did Liam win?" is not answered by Harry's win.
+- ``relations``: groups two people share: "Who was Kanye dating?" is not answered by whom Kim
+  was dating.
+- ``opposites``: pairs of words that ask opposite questions: "When did they stop touring?" is
+  not "When did they start touring?".
 
 The curator's ``synonyms`` only add to this, in any order: `fold_table` merges every group that
 shares a phrase with another into one token, named after the built-in group it joins (or its
@@ -45,6 +49,8 @@ class Lexicon:
     related: tuple[tuple[str, str], ...]
     filler: tuple[str, ...]
     actions: tuple[str, ...]  # a word of each group whose doer a question may name ("win")
+    relations: tuple[str, ...]  # a word of each group two people share ("date", "marry")
+    opposites: tuple[tuple[str, str], ...]  # words that ask the opposite question ("before", "after")
     digest: str  # changes whenever the data does (the index cache is keyed by it)
 
     def words(self) -> set[str]:
@@ -102,7 +108,10 @@ def lexicon() -> Lexicon:
     related = tuple((str(a), str(b)) for a, b in data.get("related") or ())
     filler = tuple(str(p) for p in data.get("filler") or ())
     actions = tuple(str(p) for p in data.get("actions") or ())
-    return Lexicon(cues, groups, related, filler, actions, hashlib.sha256(raw).hexdigest()[:16])
+    relations = tuple(str(p) for p in data.get("relations") or ())
+    opposites = tuple((str(a), str(b)) for a, b in data.get("opposites") or ())
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    return Lexicon(cues, groups, related, filler, actions, relations, opposites, digest)
 
 
 def fold_table(

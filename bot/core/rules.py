@@ -224,6 +224,16 @@ def _other_kind(c: Candidate) -> bool:
     return bool(q.kind) and not q.kind & c.engine.index.entry_types[c.e]
 
 
+@_rule("opposite-question", 0.6)
+def _opposite_question(c: Candidate) -> bool:
+    """The entry's phrasings ask the opposite of what the question asks, never what it asks.
+
+    "When did One Direction stop touring?" is not "When did One Direction start touring?".
+    """
+    q = c.query
+    return bool(q.opposites) and c.engine._asks_opposite(c.e, q.opposites)
+
+
 # -- who the question is about ---------------------------------------------------------------
 
 
@@ -298,6 +308,22 @@ def _other_actor(c: Candidate) -> bool:
         and bool(q.actors)
         and c.best_phrasing < RESTATED
         and c.engine._other_actor(c.entry, q.actors)
+    )
+
+
+@_rule("other-partner", VETO, late=True)
+def _other_partner(c: Candidate) -> bool:
+    """The entry names who took part in a relation the question asks about, never its person.
+
+    "Who was Kanye dating in 2003?" is not answered by "Kim was dating Ray J" (unless the
+    question restates one of its phrasings).
+    """
+    q = c.query
+    return (
+        not c.is_quote
+        and bool(q.partners)
+        and c.best_phrasing < RESTATED
+        and c.engine._other_partner(c.entry, q.partners)
     )
 
 
