@@ -66,11 +66,17 @@ def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_INVALID
     engine = Engine(kb)
     for question in _questions(args):
-        answer = engine.ask(question)
+        explanation = engine.explain(question) if args.explain else None
+        answer = explanation.answer if explanation else engine.ask(question)
         if args.json:
-            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+            data = answer.to_json()
+            if explanation:
+                data["explain"] = explanation.to_json()
+            out.write(json.dumps(data, ensure_ascii=False) + "\n")
             out.flush()
         else:
+            if explanation:
+                out.write(explanation.text() + "\n\n")
             out.write(answer.plain() + "\n")
             if args.batch is not None:
                 out.write("\n")
@@ -145,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--batch", metavar="FILE", help="questions one a line from FILE ('-': standard input)")
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="also show how the question was read and scored: people, word weights, candidates, rules",
+    )
     ask.set_defaults(func=cmd_ask)
 
     chat = sub.add_parser("chat", help="an interactive conversation in the console")

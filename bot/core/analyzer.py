@@ -108,6 +108,8 @@ class Analysis:
     #: Whether that clause opens as a question does ("how long did...", "was Kim..."), not as a
     #: list of keywords ("Keri Hilson Knock You Down Kanye").
     asks: bool = False
+    #: Words read as another word: a typo ("kanyee"), another form ("older" as "old").
+    corrections: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, token: str, credit: float = 1.0) -> None:
         """Add a token, keeping the best credit seen for it."""
@@ -595,6 +597,8 @@ class Analyzer:
             if query and self._unknown(word) and stem(word) not in self._known_stems:
                 corrected = self._variant(word) or self._correct(word)
                 if corrected is not None:
+                    if corrected[0] != word:
+                        result.corrections.append((word, corrected[0]))
                     word, credit = corrected
                 elif i < len(head):
                     # Chatter before the question ("my roommate and I were arguing"); but a name

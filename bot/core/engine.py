@@ -52,6 +52,7 @@ from dataclasses import dataclass
 
 from .analyzer import SETTING_NOUNS, Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
+from .explain import CandidateReport, Explanation, WordWeight
 from .index import QUOTE_SETTING, TEXT_DOC, Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
 from .rules import LATE, RESTATED, RULES, Candidate
@@ -159,6 +160,7 @@ class Match:
     label: str
     content: float = 1.0  # the coverage of the question's words other than names
     rules: tuple[str, ...] = ()  # the names of the rules that fired (`bot.core.rules`), a veto last
+    fit: float = 0.0  # the best F-score of the question against one of the entry's texts
 
 
 def _entry_texts(entry: Entry) -> tuple[list[str], list[str]]:
@@ -413,9 +415,8 @@ class Engine:
                 if rule.test(cand):
                     cand.fired.append(rule)
                     return self._vetoed(cand, coverage, content) if explain else None
-        return Match(
-            entry, score, coverage, self._label(best_doc, entry), content, tuple(r.name for r in cand.fired)
-        )
+        rules = tuple(r.name for r in cand.fired)
+        return Match(entry, score, coverage, self._label(best_doc, entry), content, rules, best_fit)
 
     def _roles_of(self, c: Candidate) -> None:
         """Set what a candidate's people rules read: restated, swapped, in passing."""
@@ -447,7 +448,7 @@ class Engine:
     def _vetoed(self, c: Candidate, coverage: float, content: float) -> Match:
         """A match that may not answer, kept (score 0) so that `explain` can show why."""
         label = self._label(c.best_doc, c.entry)
-        return Match(c.entry, 0.0, coverage, label, content, tuple(r.name for r in c.fired))
+        return Match(c.entry, 0.0, coverage, label, content, tuple(r.name for r in c.fired), c.best_fit)
 
     def _speaker(self, e: int) -> int | None:
         """The token id of a quote's speaker."""
@@ -585,10 +586,10 @@ class Engine:
 
     def _match(
         self, question: str, limit: int, exhaustive: bool = False, explain: bool = False
-    ) -> tuple[list[Match], Analysis]:
+    ) -> tuple[list[Match], Analysis, _Query | None]:
         an = self.analyzer.analyze(question)
         if not an.tokens:
-            return [], an
+            return [], an, None
         ix = self.index
         weights: dict[int | None, tuple[float, float]] = {}
         unknown = 0.0
@@ -657,11 +658,11 @@ class Engine:
         )
         scored = [
             m
-            for e, mention_only in self._candidates(weights, an, exhaustive, kin)
+            for e, mention_only in self._candidates(weights, an, exhaustive or explain, kin)
             if (m := self._score(query, e, mention_only, explain)) is not None and (explain or m.score > 0)
         ]
         scored.sort(key=lambda m: (-m.score, -m.coverage, m.entry.id))
-        return scored[:limit], an
+        return scored[:limit], an, query
 
     def _ambiguous(self, best: Match, an: Analysis) -> bool:
         """Whether a question that names nobody fits facts about different people alike.
@@ -686,14 +687,62 @@ class Engine:
         mine = set(ix.entry_subjects.row(e))
         return any(mine.isdisjoint(ix.entry_subjects.row(other)) for other in common)
 
+    def explain(self, question: str, limit: int = 5) -> Explanation:
+        """How a question is read and scored: its people, words and weights, the top candidates
+        with the rules that fired (vetoed ones too), and the answer (`celebbot ask --explain`)."""
+        top, an, query = self._match(question, limit, explain=True)
+        ix = self.index
+        words: list[WordWeight] = []
+        if query is not None:
+            for token, credit in an.tokens.items():
+                tid = ix.token_id(token)
+                if tid is not None and tid in query.weights:
+                    weight = query.weights[tid][0]
+                    note = "context" if token in an.context else ""
+                else:
+                    weight = ix.unknown_idf * (CONTEXT if token in an.context else 1.0)
+                    stand_in = next(
+                        (t for t in self.analyzer.related.get(token, ()) if ix.token_id(t) in query.weights),
+                        None,
+                    )
+                    note = f"stands in: {stand_in}" if stand_in else "not in the knowledge"
+                words.append(WordWeight(token, round(weight, 3), round(credit, 3), note))
+        people = [sorted(self.kb.people[p].name for p in group) for group in an.people]
+        kinds = [name for name, bit in QUESTION_TYPES.items() if an.kind == bit][:1]
+        rules = {r.name: r for r in RULES}
+        candidates = [
+            CandidateReport(
+                m.entry.id,
+                "quote" if isinstance(m.entry, Quote) else "fact",
+                m.label,
+                round(m.score, 3),
+                round(m.coverage, 3),
+                round(m.fit, 3),
+                tuple((name, rules[name].factor, rules[name].doc) for name in m.rules),
+            )
+            for m in top
+        ]
+        return Explanation(
+            question=question,
+            people=people,
+            kind=kinds[0] if kinds else "",
+            words=words,
+            corrections=list(an.corrections),
+            unknown=list(an.unknown),
+            candidates=candidates,
+            answer=self.ask(question),
+            answer_at=ANSWER_AT,
+            coverage_at=COVERAGE_AT,
+        )
+
     def best(self, question: str) -> tuple[Match | None, bool]:
         """The best match for a question (None: nothing fits) and whether it is `_ambiguous`."""
-        top, an = self._match(question, 1)
+        top, an, _ = self._match(question, 1)
         return (top[0], self._ambiguous(top[0], an)) if top else (None, False)
 
     def ask(self, question: str, *, exhaustive: bool = False) -> Answer:
         """Answer one question, or decline with up to three suggestions (``exhaustive``: see `matches`)."""
-        top, an = self._match(question, 4, exhaustive)
+        top, an, _ = self._match(question, 4, exhaustive)
         if (
             top
             and top[0].score >= ANSWER_AT
