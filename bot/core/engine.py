@@ -190,6 +190,7 @@ class Engine:
             self.analyzer = Analyzer(kb, index.vocabulary, index.known_stems)
         self.index = index
         self._pairs_cache: dict[str, frozenset[tuple[str, str]]] = {}
+        self._words_cache: dict[str, frozenset[str]] = {}
         self._roles_cache: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
         self._authors_cache: dict[str, frozenset[str]] = {}
         self._actors_cache: dict[str, dict[str, frozenset[str]]] = {}
@@ -368,8 +369,10 @@ class Engine:
             else:
                 # People named in an answer are what it is about, not words in passing.
                 primary.update(t for t, _, _ in found if ix.tokens[t].startswith("@"))
-            if is_quote and kind == TEXT_DOC:
-                text_words = sum(1 for t, _, _ in found if not ix.tokens[t].startswith("@"))
+            if isinstance(entry, Quote) and kind == TEXT_DOC:
+                # Words of the quote itself, not of its setting ("in the Grammys winners' room").
+                own = self._quote_words(entry)
+                text_words = sum(1 for t, _, _ in found if ix.tokens[t] in own)
             hit = sum(w * c for _, w, c in found)
             recall = hit / total
             precision = min(1.0, hit / ix.doc_weight[d])
@@ -544,6 +547,14 @@ class Engine:
             found = (self.analyzer.authors(t, AUTHORED, fuzzy=False) for t in [*phrasings, *others])
             authors = self._authors_cache[entry.id] = frozenset().union(*found)
         return authors
+
+    def _quote_words(self, quote: Quote) -> frozenset[str]:
+        """The match tokens of a quote's own words (no names, no setting)."""
+        own = self._words_cache.get(quote.id)
+        if own is None:
+            tokens = self.analyzer.knowledge_tokens(words(normalize(quote.text, None)))
+            own = self._words_cache[quote.id] = frozenset(t for t in tokens if not t.startswith("@"))
+        return own
 
     def _quote_pairs(self, quote: Quote) -> frozenset[tuple[str, str]]:
         pairs = self._pairs_cache.get(quote.id)

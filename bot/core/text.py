@@ -63,6 +63,8 @@ STOPWORDS = frozenset(
     yo tf lmao lmfao omg fr ngl tbh imo yet finish complete
     year years kindly inform apparently supposedly allegedly somewhere keep keeps keeping
     right correct sorry connected connection linked
+    without instead besides while until upon within across toward towards via per among whether
+    though although unless onto usually overall generally typically normally
     """.split()
 )
 #: Chat shorthand for a word the knowledge spells out ("kim n kanye", "b4 kanye", "ppl say").
