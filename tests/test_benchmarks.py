@@ -69,7 +69,6 @@ def test_the_generated_knowledge_loads_and_validates(kb_folder: Path) -> None:
     assert list(kb.facts) == [f.id for f in world.facts]
     assert len(kb.quotes) == len(world.quotes) > 0
     assert len(kb.people) == len(world.people)
-    assert kb.synonyms
     assert any(p.aliases for p in kb.people.values())
     assert any(len(f.about) == 2 for f in kb.facts.values())
     assert all(f.questions and f.answer and f.sources for f in kb.facts.values())

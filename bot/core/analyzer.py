@@ -150,6 +150,8 @@ class Analyzer:
         self.actions = frozenset(
             self._synonyms[k] for k in map(phrase_key, lex.actions) if k in self._synonyms
         )
+        #: The group tokens that weigh little (`Lexicon.light`).
+        self.light = frozenset(filter(None, map(self._token_of, lex.light)))
         #: Each token's opposites (`Lexicon.opposites`): "after" of "before".
         self.opposites: dict[str, frozenset[str]] = {}
         for a, b in lex.opposites:

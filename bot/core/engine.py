@@ -102,6 +102,8 @@ _PLACE = re.compile(rf"\b(?:in|at|near)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)
 #: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
 #: that ...?"), against a word of the clause it asks in.
 CONTEXT = 0.35
+#: The weight of a word that frames a question more than it asks ("called"), against its own.
+LIGHT = 0.3
 #: The credit of a related word standing in for one the knowledge never uses (`bot.core.lexicon`).
 RELATED = 0.8
 #: The share of the score that coverage makes up; the rest is the best fit.
@@ -244,7 +246,8 @@ class Engine:
             builder.add(entry.id, [person_token(p) for p in subjects], docs, types)
         self.analyzer.learn(vocabulary)
         self.analyzer.forget_runs()
-        return builder.build(vocabulary, self.analyzer.known_stems)
+        light = dict.fromkeys(self.analyzer.light, LIGHT)
+        return builder.build(vocabulary, self.analyzer.known_stems, light)
 
     def quote_question(self, quote: Quote) -> str:
         """A question that finds this quote, for suggestions of quotes with no phrasings."""
@@ -619,7 +622,7 @@ class Engine:
                     credit *= RELATED
             if tid is None:
                 unheld.append(token)
-                unknown += ix.unknown_idf * scale
+                unknown += ix.unknown_idf * scale * (LIGHT if token in self.analyzer.light else 1.0)
             elif tid not in weights or weights[tid][1] < credit:
                 weights[tid] = (ix.idf[tid] * scale, credit)
                 held = {t for t in map(ix.token_id, related.get(token, ())) if t is not None}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,14 +222,25 @@ class IndexBuilder:
         self._entry_docs.append(len(self._doc_phrasing))
         self._entry_types.append(types)
 
-    def build(self, vocabulary: Iterable[str], known_stems: Iterable[str] = ()) -> Index:
-        """Pack everything added, with BM25 weights: a token in fewer entries weighs more."""
+    def build(
+        self,
+        vocabulary: Iterable[str],
+        known_stems: Iterable[str] = (),
+        scaled: Mapping[str, float] | None = None,
+    ) -> Index:
+        """Pack everything added, with BM25 weights: a token in fewer entries weighs more.
+
+        ``scaled``: tokens whose weight is multiplied by a factor (words that frame a question).
+        """
         n = len(self.entry_ids)
         tokens = list(self._ids)
         entry_tokens = self._entry_tokens.csr()
         postings = _invert(entry_tokens, len(tokens))
         counts = [postings.row_len(t) for t in range(len(tokens))]
-        idf = array("d", (math.log(1 + (n - c + 0.5) / (c + 0.5)) for c in counts))
+        scale = scaled or {}
+        idf = array(
+            "d", (math.log(1 + (n - c + 0.5) / (c + 0.5)) * scale.get(t, 1.0) for t, c in zip(tokens, counts))
+        )
         # An unknown word weighs as much as the rarest known one.
         unknown_idf = math.log(1 + (n - 1 + 0.5) / 1.5) if n > 1 else 1.0
         doc_tokens = self._doc_tokens.csr()

@@ -13,6 +13,8 @@
 - ``actions``: groups whose doer matters: "What did Liam win?" is not answered by Harry's win.
 - ``relations``: groups two people share: "Who was Kanye dating?" is not answered by whom Kim
   was dating.
+- ``light``: groups that frame a question more than they ask ("What is the podcast called?"):
+  they weigh little.
 - ``opposites``: pairs of words that ask opposite questions: "When did they stop touring?" is
   not "When did they start touring?".
 
@@ -51,6 +53,7 @@ class Lexicon:
     actions: tuple[str, ...]  # a word of each group whose doer a question may name ("win")
     relations: tuple[str, ...]  # a word of each group two people share ("date", "marry")
     opposites: tuple[tuple[str, str], ...]  # words that ask the opposite question ("before", "after")
+    light: tuple[str, ...]  # a word of each group that frames a question more than it asks ("name")
     digest: str  # changes whenever the data does (the index cache is keyed by it)
 
     def words(self) -> set[str]:
@@ -110,8 +113,9 @@ def lexicon() -> Lexicon:
     actions = tuple(str(p) for p in data.get("actions") or ())
     relations = tuple(str(p) for p in data.get("relations") or ())
     opposites = tuple((str(a), str(b)) for a, b in data.get("opposites") or ())
+    light = tuple(str(p) for p in data.get("light") or ())
     digest = hashlib.sha256(raw).hexdigest()[:16]
-    return Lexicon(cues, groups, related, filler, actions, relations, opposites, digest)
+    return Lexicon(cues, groups, related, filler, actions, relations, opposites, light, digest)
 
 
 def fold_table(
