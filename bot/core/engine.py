@@ -99,6 +99,8 @@ _TIME = re.compile(
 )
 #: A place an answer gives: "in Los Angeles", "at Arrowhead Stadium" (not "in January").
 _PLACE = re.compile(rf"\b(?:in|at|near)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]")
+#: A name after "with", "by" or "against": whom something was done with ("won with the Patriots").
+_PARTNER = re.compile(rf"\b(?:with|by|against)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]")
 #: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
 #: that ...?"), against a word of the clause it asks in.
 CONTEXT = 0.35
@@ -228,6 +230,7 @@ class Engine:
                 # An answer that gives a time or a place answers when or where, asked or not.
                 types |= QUESTION_TYPES["when"] if entry.date or _TIME.search(entry.answer) else 0
                 types |= QUESTION_TYPES["where"] if _PLACE.search(entry.answer) else 0
+                types |= QUESTION_TYPES["who"] if self._names_someone(entry) else 0
             ws = words(normalize(" ".join(others), None))
             vocabulary.update(ws)
             tokens = tokens_of(ws)
@@ -248,6 +251,12 @@ class Engine:
         self.analyzer.forget_runs()
         light = dict.fromkeys(self.analyzer.light, LIGHT)
         return builder.build(vocabulary, self.analyzer.known_stems, light)
+
+    def _names_someone(self, fact: Fact) -> bool:
+        """Whether a fact's answer names someone besides its subjects: a person the knowledge
+        knows, or a name that follows "with", "by" or "against" ("with the Patriots")."""
+        named = {p for group in self.analyzer.people_in(fact.answer, fuzzy=False) for p in group}
+        return bool(named - set(fact.about)) or bool(_PARTNER.search(fact.answer))
 
     def quote_question(self, quote: Quote) -> str:
         """A question that finds this quote, for suggestions of quotes with no phrasings."""
