@@ -245,6 +245,8 @@ class Engine:
                 docs.append((QUOTE_SETTING, setting))
                 if entry.when:
                     docs.append((QUOTE_SETTING, setting | tokens_of(words(normalize(entry.when, None)))))
+                # What anyone asking for a quote of theirs says: "Travis Kelce quote about Taylor".
+                docs.append((QUOTE_SETTING, speaker | {person_token(p) for p in entry.about}))
             docs.append((TEXT_DOC, tokens))
             builder.add(entry.id, [person_token(p) for p in subjects], docs, types)
         self.analyzer.learn(vocabulary)
