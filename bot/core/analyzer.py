@@ -20,9 +20,18 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
-from .lexicon import FILLER, fold_table, lexicon, phrase_key
+from .lexicon import COMPOUND, fold_table, lexicon, phrase_key
 from .model import KnowledgeBase
-from .text import MAX_QUERY_CHARS, STOPWORDS, chat_words, normalize, question_type_of, stem, words
+from .text import (
+    MAX_QUERY_CHARS,
+    QUESTION_TYPES,
+    STOPWORDS,
+    chat_words,
+    normalize,
+    question_type_of,
+    stem,
+    words,
+)
 
 __all__ = ["SETTING_NOUNS", "SOMEONE_ELSE", "Analysis", "Analyzer", "person_token"]
 
@@ -71,6 +80,7 @@ _ASKING = frozenset(
 #: interview", "a Kanye quote", "the Keri Hilson song").
 SETTING_NOUNS = ("interview", "song", "single", "track", "lyric", "verse", "line")
 _POSSESSIVE_PRONOUNS = frozenset({"his", "her", "their"})
+_WHEN = "when"  # the cue group token of "when", "what year"
 #: Words that may lead that clause ("..., but when did they meet?").
 _LEADING = frozenset({"but", "and", "so", "well", "ok", "okay", "anyway", "then", "now"})
 
@@ -561,6 +571,8 @@ class Analyzer:
             self._fold(run, folded)
             for token, credit in folded.tokens.items():
                 result.add(token, credit)
+            if not context and not result.kind:
+                result.kind = folded.kind
             (in_preamble if context else asked).update(folded.tokens)
             run.clear()
 
@@ -645,8 +657,8 @@ class Analyzer:
             if token not in starts:
                 group = synonyms.get((token,))
                 if group is not None:
-                    if group != FILLER:
-                        result.add(group, credit)
+                    for part in group.split(COMPOUND) if group else ():
+                        result.add(part, credit)
                 elif not is_stop:
                     result.add(token, credit)
                 i += 1
@@ -655,8 +667,11 @@ class Analyzer:
                 key = tuple(s for s, _, _ in run[i : i + n])
                 group = self._synonyms.get(key)
                 if group is not None:
-                    if group != FILLER:
-                        result.add(group, min(c for _, c, _ in run[i : i + n]))
+                    parts = group.split(COMPOUND) if group else []
+                    for part in parts:
+                        result.add(part, min(c for _, c, _ in run[i : i + n]))
+                    if len(parts) > 1 and _WHEN in parts and not result.kind:
+                        result.kind = QUESTION_TYPES["when"]  # "Kim Kris wedding date" asks when
                     i += n
                     break
             else:

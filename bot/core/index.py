@@ -238,9 +238,8 @@ class IndexBuilder:
         postings = _invert(entry_tokens, len(tokens))
         counts = [postings.row_len(t) for t in range(len(tokens))]
         scale = scaled or {}
-        idf = array(
-            "d", (math.log(1 + (n - c + 0.5) / (c + 0.5)) * scale.get(t, 1.0) for t, c in zip(tokens, counts))
-        )
+        weights = (math.log(1 + (n - c + 0.5) / (c + 0.5)) for c in counts)
+        idf = array("d", (w * scale.get(t, 1.0) for t, w in zip(tokens, weights, strict=True)))
         # An unknown word weighs as much as the rarest known one.
         unknown_idf = math.log(1 + (n - 1 + 0.5) / 1.5) if n > 1 else 1.0
         doc_tokens = self._doc_tokens.csr()

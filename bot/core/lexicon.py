@@ -13,6 +13,7 @@
 - ``actions``: groups whose doer matters: "What did Liam win?" is not answered by Harry's win.
 - ``relations``: groups two people share: "Who was Kanye dating?" is not answered by whom Kim
   was dating.
+- ``compounds``: phrases that mean several groups at once: "wedding date" is when they married.
 - ``light``: groups that frame a question more than they ask ("What is the podcast called?"):
   they weigh little.
 - ``opposites``: pairs of words that ask opposite questions: "When did they stop touring?" is
@@ -35,10 +36,12 @@ import yaml
 
 from .text import normalize, stem, words
 
-__all__ = ["FILLER", "Lexicon", "fold_table", "lexicon", "phrase_key"]
+__all__ = ["COMPOUND", "FILLER", "Lexicon", "fold_table", "lexicon", "phrase_key"]
 
 #: The token a filler phrase folds into: dropped from the question.
 FILLER = ""
+#: What joins the tokens of a compound ("wedding date" folds into "married" and "when").
+COMPOUND = " "
 _PATH = Path(__file__).with_name("lexicon.yaml")
 
 
@@ -54,6 +57,7 @@ class Lexicon:
     relations: tuple[str, ...]  # a word of each group two people share ("date", "marry")
     opposites: tuple[tuple[str, str], ...]  # words that ask the opposite question ("before", "after")
     light: tuple[str, ...]  # a word of each group that frames a question more than it asks ("name")
+    compounds: dict[str, tuple[str, ...]]  # a phrase that means several groups at once
     digest: str  # changes whenever the data does (the index cache is keyed by it)
 
     def words(self) -> set[str]:
@@ -114,8 +118,9 @@ def lexicon() -> Lexicon:
     relations = tuple(str(p) for p in data.get("relations") or ())
     opposites = tuple((str(a), str(b)) for a, b in data.get("opposites") or ())
     light = tuple(str(p) for p in data.get("light") or ())
+    compounds = {str(k): tuple(str(p) for p in v) for k, v in (data.get("compounds") or {}).items()}
     digest = hashlib.sha256(raw).hexdigest()[:16]
-    return Lexicon(cues, groups, related, filler, actions, relations, opposites, light, digest)
+    return Lexicon(cues, groups, related, filler, actions, relations, opposites, light, compounds, digest)
 
 
 def fold_table(
@@ -163,6 +168,9 @@ def fold_table(
         key = phrase_key(phrase)
         if key:
             table.setdefault(key, FILLER)
+    for phrase, parts in lex.compounds.items():
+        tokens = [table.get(phrase_key(p), "_".join(phrase_key(p))) for p in parts]
+        table[phrase_key(phrase)] = COMPOUND.join(tokens)
     related: dict[str, set[str]] = {}
     for a, b in lex.related:
         ta, tb = table.get(phrase_key(a)), table.get(phrase_key(b))
