@@ -62,6 +62,7 @@ from .text import (
     normalize,
     paused_gc,
     question_type_of,
+    stem,
     words,
 )
 
@@ -104,6 +105,9 @@ _PARTNER = re.compile(rf"\b(?:with|by|against)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DA
 #: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
 #: that ...?"), against a word of the clause it asks in.
 CONTEXT = 0.35
+#: The weight, against the rarest known word, of an unknown word in a question that names no
+#: unknown name (no capitalised or two unknown words in a row).
+UNKNOWN_PLAIN = 0.35
 #: The weight of a word that frames a question more than it asks ("called"), against its own.
 LIGHT = 0.3
 #: The credit of a related word standing in for one the knowledge never uses (`bot.core.lexicon`).
@@ -621,6 +625,7 @@ class Engine:
         unheld: list[str] = []  # known words no entry holds (the knowledge uses them only in names)
         related = self.analyzer.related
         kin: dict[int, frozenset[int]] = {}
+        plain_unknown = {stem(w) for w in an.unknown} if not an.unknown_names else set()
         for token, credit in an.tokens.items():
             tid = ix.token_id(token)
             scale = CONTEXT if token in an.context else 1.0
@@ -633,7 +638,9 @@ class Engine:
                     credit *= RELATED
             if tid is None:
                 unheld.append(token)
-                unknown += ix.unknown_idf * scale * (LIGHT if token in self.analyzer.light else 1.0)
+                light = LIGHT if token in self.analyzer.light else 1.0
+                plain = UNKNOWN_PLAIN if token in plain_unknown else 1.0
+                unknown += ix.unknown_idf * scale * light * plain
             elif tid not in weights or weights[tid][1] < credit:
                 weights[tid] = (ix.idf[tid] * scale, credit)
                 held = {t for t in map(ix.token_id, related.get(token, ())) if t is not None}
