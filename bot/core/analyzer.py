@@ -26,6 +26,7 @@ from .text import (
     MAX_QUERY_CHARS,
     QUESTION_TYPES,
     STOPWORDS,
+    amount_of,
     chat_words,
     normalize,
     question_type_of,
@@ -118,6 +119,8 @@ class Analysis:
     #: Whether that clause opens as a question does ("how long did...", "was Kim..."), not as a
     #: list of keywords ("Keri Hilson Knock You Down Kanye").
     asks: bool = False
+    #: Whether that clause asks for an amount: `bot.core.text.COUNT` ("how many") or `LENGTH`.
+    amount: int = 0
     #: Words read as another word: a typo ("kanyee"), another form ("older" as "old").
     corrections: list[tuple[str, str]] = field(default_factory=list)
 
@@ -550,6 +553,7 @@ class Analyzer:
             ws = chat_words(ws)
             preamble = _preamble(normalized)
             result.kind = question_type_of(ws[preamble:])
+            result.amount = amount_of(ws[preamble:])
             result.asks = any(w in _ASKING for w in ws[preamble : preamble + 1])
         if seen is not None:
             seen.update(ws)

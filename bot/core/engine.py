@@ -57,7 +57,10 @@ from .index import QUOTE_SETTING, TEXT_DOC, Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
 from .rules import LATE, RESTATED, RULES, Candidate
 from .text import (
+    COUNT,
+    LENGTH,
     QUESTION_TYPES,
+    amount_of,
     content_pairs,
     normalize,
     paused_gc,
@@ -100,6 +103,18 @@ _TIME = re.compile(
 )
 #: A place an answer gives: "in Los Angeles", "at Arrowhead Stadium" (not "in January").
 _PLACE = re.compile(rf"\b(?:in|at|near)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]")
+_NUMBER_WORDS = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|dozen|"
+    "dozens|hundred|hundreds|thousand|thousands|million|millions|billion|billions|several|both"
+)
+#: A number an answer gives ("28 medals", "four children"): it may answer "how many".
+_COUNT = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+#: A length of time an answer gives ("six weeks", "since 2015"): it may answer "how long".
+_LENGTH = re.compile(
+    rf"\b(?:\d+|a|an|one|{_NUMBER_WORDS}|few|many)\s+(?:more\s+)?(?:years?|months?|weeks?|days?|decades?|hours?)\b"
+    r"|\bsince\b|\bfor (?:years|months|decades|weeks)\b",
+    re.IGNORECASE,
+)
 #: A name after "with", "by" or "against": whom something was done with ("won with the Patriots").
 _PARTNER = re.compile(rf"\b(?:with|by|against)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]")
 #: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
@@ -149,6 +164,7 @@ class _Query:
     roles: tuple[frozenset[str], frozenset[str]]  # people named before and after "about"
     authors: frozenset[str]  # ids of the people named just before "wrote", "said"
     kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
+    amount: int  # text.COUNT for "how many", text.LENGTH for "how long", else 0
     asks: bool  # it opens as a question does (not a list of keywords)
     numbers: tuple[tuple[str, int | None], ...]  # the numbers and years it names, with their token ids
     first: int | None  # the token id of "first", when it names it (-1: the knowledge never does)
@@ -229,12 +245,14 @@ class Engine:
                 ws = words(normalize(text, None))
                 vocabulary.update(ws)
                 docs.append((i, tokens_of(ws)))
-                types |= question_type_of(ws)
+                types |= question_type_of(ws) | amount_of(ws)
             if isinstance(entry, Fact):
                 # An answer that gives a time or a place answers when or where, asked or not.
                 types |= QUESTION_TYPES["when"] if entry.date or _TIME.search(entry.answer) else 0
                 types |= QUESTION_TYPES["where"] if _PLACE.search(entry.answer) else 0
                 types |= QUESTION_TYPES["who"] if self._names_someone(entry) else 0
+                types |= COUNT if _COUNT.search(entry.answer) else 0
+                types |= LENGTH if _LENGTH.search(entry.answer) else 0
             ws = words(normalize(" ".join(others), None))
             vocabulary.update(ws)
             tokens = tokens_of(ws)
@@ -680,6 +698,7 @@ class Engine:
             roles=self.analyzer.roles(question),
             authors=self.analyzer.authors(question, AUTHORED, QUOTE_CUES),
             kind=an.kind,
+            amount=an.amount,
             asks=an.asks,
             numbers=tuple((t, ix.token_id(t)) for t in an.tokens if _NUMBER.fullmatch(t) and t != _FIRST),
             first=(-1 if (f := ix.token_id(_FIRST)) is None else f) if _FIRST in an.tokens else None,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .model import Entry, Quote
-from .text import QUESTION_TYPES
+from .text import COUNT, LENGTH, QUESTION_TYPES
 
 if TYPE_CHECKING:
     from .engine import Engine, _Query
@@ -215,6 +215,22 @@ def _no_place(c: Candidate) -> bool:
 def _no_reason(c: Candidate) -> bool:
     """A why-question of an entry that gives no reason (none of its phrasings asks why)."""
     return _kind_missing(c, "why")
+
+
+@_rule("no-number", 0.6, family="kind")
+def _no_number(c: Candidate) -> bool:
+    """A how-many question of an entry that gives no number.
+
+    "How many goals did he score for Spurs?" is not answered by a sentence that merely mentions
+    his goals.
+    """
+    return c.query.amount == COUNT and not c.engine.index.entry_types[c.e] & COUNT
+
+
+@_rule("no-duration", 0.6, family="kind")
+def _no_duration(c: Candidate) -> bool:
+    """A how-long question of an entry that gives no length of time ("How long were they friends?")."""
+    return c.query.amount == LENGTH and not c.engine.index.entry_types[c.e] & LENGTH
 
 
 @_rule("other-kind", 0.85, family="kind")

@@ -17,9 +17,12 @@ from functools import lru_cache
 import snowballstemmer
 
 __all__ = [
+    "COUNT",
+    "LENGTH",
     "MAX_QUERY_CHARS",
     "QUESTION_TYPES",
     "STOPWORDS",
+    "amount_of",
     "chat_words",
     "content_pairs",
     "normalize",
@@ -159,6 +162,28 @@ QUESTION_TYPES = {"who": 1, "whom": 1, "whose": 1, "where": 2, "when": 4, "why":
 _OPENERS = frozenset({"what", "which", *QUESTION_TYPES})
 #: Words after "how" that ask for an amount, not a manner ("how many", "how long").
 _HOW_MUCH = frozenset({"many", "much", "long", "old", "often", "far", "tall", "big", "serious", "bad"})
+
+
+#: `amount_of` bits (beside `QUESTION_TYPES`' in an entry's types): a count, a length of time.
+COUNT, LENGTH = 32, 64
+_COUNTS = frozenset({"many", "much", "old"})
+
+
+def amount_of(ws: list[str]) -> int:
+    """`COUNT` for a text opening "how many/much/old", `LENGTH` for "how long", else 0.
+
+    >>> amount_of(["so", "how", "many", "kids", "do", "they", "have"]) == COUNT
+    True
+    >>> amount_of(["how", "long", "were", "they", "married"]) == LENGTH
+    True
+    """
+    for i, word in enumerate(ws[:-1]):
+        if word == "how":
+            following = ws[i + 1]
+            return COUNT if following in _COUNTS else LENGTH if following == "long" else 0
+        if word not in STOPWORDS:
+            return 0
+    return 0
 
 
 def question_type(text: str) -> int:
