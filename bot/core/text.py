@@ -87,6 +87,7 @@ CHAT_SHORTHAND = {
     "rn": "now",
 }
 _TELL = frozenset({"tell", "tells", "told", "telling"})
+_BEING = frozenset({"is", "was", "are", "were", "be", "been", "being", "get", "got", "gets", "getting"})
 #: Words after which a two-digit number is a year ("back in 09").
 _YEAR_OPENERS = frozenset({"in", "since", "from", "around", "before", "after", "until", "til"})
 # Control and invisible format characters (bidi overrides, zero-width marks, lone surrogates).
@@ -140,6 +141,9 @@ def chat_words(ws: list[str]) -> list[str]:
             # Seacrest" quotes.
             continue
         w = CHAT_SHORTHAND.get(w, w)
+        if w == "called" and (i == len(ws) - 1 or ws[i - 1] in _BEING):
+            # "What is her podcast called?", "being called a wife": a name, not a call.
+            w = "named"
         if len(w) == 2 and w.isdigit() and i and ws[i - 1] in _YEAR_OPENERS:
             # "in 09" is 2009 and "in 98" 1998; "in 40" tells nothing.
             w = "20" + w if w < "30" else "19" + w if w >= "50" else w
