@@ -164,11 +164,11 @@ class Analyzer:
             self._synonyms[k] for k in map(phrase_key, lex.actions) if k in self._synonyms
         )
         #: The group tokens that weigh little (`Lexicon.light`).
-        self.light = frozenset(filter(None, map(self._token_of, lex.light)))
+        self.light = frozenset(filter(None, map(self.token_of, lex.light)))
         #: Each token's opposites (`Lexicon.opposites`): "after" of "before".
         self.opposites: dict[str, frozenset[str]] = {}
         for a, b in lex.opposites:
-            ta, tb = self._token_of(a), self._token_of(b)
+            ta, tb = self.token_of(a), self.token_of(b)
             if ta and tb:
                 self.opposites[ta] = self.opposites.get(ta, frozenset()) | {tb}
                 self.opposites[tb] = self.opposites.get(tb, frozenset()) | {ta}
@@ -448,7 +448,7 @@ class Analyzer:
 
     # -- words --------------------------------------------------------------
 
-    def _token_of(self, phrase: str) -> str:
+    def token_of(self, phrase: str) -> str:
         """The match token a phrase of the lexicon folds into ("" for filler)."""
         key = phrase_key(phrase)
         return self._synonyms.get(key, "_".join(key))

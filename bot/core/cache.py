@@ -38,7 +38,7 @@ __all__ = ["CACHE_FORMAT", "load_engine"]
 log = logging.getLogger(__name__)
 
 #: Bump when the index or the payload layout changes (or what it holds: stop words, tokens).
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 _MAGIC = b"celebbot-index\n"
 _RECORDS: tuple[type[Any], ...] = (Source, Person, Fact, Quote)
 

@@ -60,6 +60,7 @@ from .text import (
     COUNT,
     LENGTH,
     QUESTION_TYPES,
+    STOPWORDS,
     amount_of,
     content_pairs,
     normalize,
@@ -115,6 +116,8 @@ _LENGTH = re.compile(
     r"|\bsince\b|\bfor (?:years|months|decades|weeks)\b",
     re.IGNORECASE,
 )
+#: A word inside a sentence (not its first), with its case as written.
+_CAPITAL = re.compile(r"(?<![.!?:;]\s)(?<![“\"(\[])(?<!^)\b([^\W\d_][^\W\d_']+)")
 #: A name after "with", "by" or "against": whom something was done with ("won with the Patriots").
 _PARTNER = re.compile(rf"\b(?:with|by|against)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]")
 #: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
@@ -165,6 +168,7 @@ class _Query:
     authors: frozenset[str]  # ids of the people named just before "wrote", "said"
     kind: int  # what the question asks for: text.QUESTION_TYPES bits (0: not told)
     amount: int  # text.COUNT for "how many", text.LENGTH for "how long", else 0
+    names: frozenset[int]  # ids of the tokens it names that the knowledge writes as names ("spurs")
     asks: bool  # it opens as a question does (not a list of keywords)
     numbers: tuple[tuple[str, int | None], ...]  # the numbers and years it names, with their token ids
     first: int | None  # the token id of "first", when it names it (-1: the knowledge never does)
@@ -229,10 +233,13 @@ class Engine:
         self._talk_id, self._when_id = index.token_id(_TALK), index.token_id(_WHEN)
         self._song_id, self._write_id = index.token_id(_SONG), index.token_id(_WRITE)
         self._authored_ids = {t for t in map(index.token_id, AUTHORED) if t is not None}
+        self._names = frozenset(index.names)
 
     def _build_index(self) -> Index:
         builder = IndexBuilder()
         vocabulary: set[str] = set()
+        capital: set[str] = set()  # words written capitalised inside a sentence
+        lower: set[str] = set()  # words written in lower case
         tokens_of = self.analyzer.knowledge_tokens
         for entry in self._entries:
             phrasings, others = _entry_texts(entry)
@@ -241,6 +248,9 @@ class Engine:
                 subjects.add(entry.speaker)
             docs: list[tuple[int, Iterable[str]]] = []
             types = 0
+            for text in [*phrasings, *others]:
+                for match in _CAPITAL.finditer(text):
+                    (capital if match.group(1)[0].isupper() else lower).add(match.group(1).casefold())
             for i, text in enumerate(phrasings):
                 ws = words(normalize(text, None))
                 vocabulary.update(ws)
@@ -274,7 +284,8 @@ class Engine:
         self.analyzer.learn(vocabulary)
         self.analyzer.forget_runs()
         light = dict.fromkeys(self.analyzer.light, LIGHT)
-        return builder.build(vocabulary, self.analyzer.known_stems, light)
+        names = {t for w in capital - lower - STOPWORDS for t in tokens_of([w]) if not t.startswith("@")}
+        return builder.build(vocabulary, self.analyzer.known_stems, light, names)
 
     def _names_someone(self, fact: Fact) -> bool:
         """Whether a fact's answer names someone besides its subjects: a person the knowledge
@@ -699,6 +710,7 @@ class Engine:
             authors=self.analyzer.authors(question, AUTHORED, QUOTE_CUES),
             kind=an.kind,
             amount=an.amount,
+            names=frozenset(t for t in weights if t is not None and ix.tokens[t] in self._names),
             asks=an.asks,
             numbers=tuple((t, ix.token_id(t)) for t in an.tokens if _NUMBER.fullmatch(t) and t != _FIRST),
             first=(-1 if (f := ix.token_id(_FIRST)) is None else f) if _FIRST in an.tokens else None,

@@ -86,6 +86,7 @@ class Index:
     unknown_idf: float  # the weight of a token the knowledge never uses
     vocabulary: list[str]  # every surface word the knowledge uses, for spell correction
     known_stems: list[str]  # the stems of the analyzer's whole vocabulary (stemming is slow to redo)
+    names: list[str]  # tokens the knowledge writes only capitalised, mid-sentence ("spur" of Spurs)
     _ids: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -117,12 +118,30 @@ class Index:
             self.unknown_idf,
             self.vocabulary,
             self.known_stems,
+            self.names,
         )
 
     @classmethod
     def load(cls, data: Sequence[object]) -> Index:
         """Rebuild from `dump`'s tuple; raises ValueError or TypeError when it does not fit."""
-        (tokens, entry_ids, et, es, ed, dt, dp, dw, em, ety, po, idf, unknown_idf, vocabulary, stems) = data
+        (
+            tokens,
+            entry_ids,
+            et,
+            es,
+            ed,
+            dt,
+            dp,
+            dw,
+            em,
+            ety,
+            po,
+            idf,
+            unknown_idf,
+            vocabulary,
+            stems,
+            names,
+        ) = data
 
         def arr(code: str, raw: object) -> array[int]:
             a = array(code)
@@ -148,13 +167,14 @@ class Index:
             and isinstance(entry_ids, list)
             and isinstance(vocabulary, list)
             and isinstance(stems, list)
+            and isinstance(names, list)
         ):
             raise TypeError("index lists are not lists")
         if not isinstance(unknown_idf, float):
             raise TypeError("index weight is not a float")
         index = cls(
             tokens, entry_ids, csr(et), csr(es), arr("I", ed), csr(dt), arr("i", dp), farr(dw),
-            farr(em), arr("B", ety), csr(po), farr(idf), unknown_idf, vocabulary, stems,
+            farr(em), arr("B", ety), csr(po), farr(idf), unknown_idf, vocabulary, stems, names,
         )  # fmt: skip
         if not (
             len(index.entry_tokens) == len(index.entry_subjects) == len(index.entry_ids)
@@ -227,6 +247,7 @@ class IndexBuilder:
         vocabulary: Iterable[str],
         known_stems: Iterable[str] = (),
         scaled: Mapping[str, float] | None = None,
+        names: Iterable[str] = (),
     ) -> Index:
         """Pack everything added, with BM25 weights: a token in fewer entries weighs more.
 
@@ -265,6 +286,7 @@ class IndexBuilder:
             unknown_idf=unknown_idf,
             vocabulary=sorted(vocabulary),
             known_stems=sorted(known_stems),
+            names=sorted(names),
         )
 
 

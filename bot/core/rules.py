@@ -298,6 +298,18 @@ def _stray_person(c: Candidate) -> bool:
     return bool((q.named - q.context_people) - c.subjects - set(ix.doc_tokens.row(c.best_doc)))
 
 
+@_rule("other-name", 0.7)
+def _other_name(c: Candidate) -> bool:
+    """The question names something (a club, a show, a place) the entry never names, in place of a
+    name its best-fitting text holds: "How many goals did he score for Spurs?" of his goals for
+    Bayern."""
+    q, ix = c.query, c.engine.index
+    if not q.names - c.anywhere:
+        return False
+    doc = c.best_phrasing_doc if c.best_phrasing_doc >= 0 else c.best_doc
+    return any(ix.tokens[t] in c.engine._names and t not in q.weights for t in ix.doc_tokens.row(doc))
+
+
 # -- late: these read the entry's texts again ------------------------------------------------
 
 
