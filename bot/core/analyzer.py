@@ -179,10 +179,14 @@ class Analyzer:
         self._max_synonym = max((len(k) for k in self._synonyms), default=1)
         self._synonym_starts = {key[0] for key in self._synonyms if len(key) > 1}
 
-        vocab = set(vocabulary) | self._alias_words | lex.words()
+        vocab = set(vocabulary) | self._alias_words
         for group in kb.synonyms:
             for phrase in group:
                 vocab.update(words(normalize(phrase)))
+        #: English the engine knows (its lexicon) beyond the knowledge's words: never unknown, but
+        #: no spelling target either ("France" must not become "fiance").
+        self._english = frozenset(lex.words())
+        self._targets: set[str] = set()
         self._corrections: dict[str, tuple[str, float] | None] = {}
         self._runs: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._last_parsed: tuple[tuple[str, bool], _Parsed] = (("", False), ([], [], [], set()))
@@ -193,7 +197,8 @@ class Analyzer:
 
         ``known_stems``: their stems when already known (see `__init__`); else they are stemmed.
         """
-        vocab = set(vocabulary) | set(getattr(self, "vocabulary", ()))
+        self._targets.update(vocabulary)
+        vocab = set(vocabulary) | set(getattr(self, "vocabulary", ())) | self._english
         self.vocabulary: frozenset[str] = frozenset(vocab)
         # Another form of a known word ("breaking", "break up") is no typo of some other word.
         # (Stemming some 10,000 words takes a quarter of a cached start: hence `known_stems`.)
@@ -201,7 +206,8 @@ class Analyzer:
             frozenset(stem(w) for w in vocab) if known_stems is None else frozenset(known_stems)
         )
         # Stop words are no correction targets: "tall" read as "tell" would vanish from the question.
-        self._vocab_list = sorted(w for w in vocab - STOPWORDS if len(w) >= 3 and not w.isdigit())
+        targets = self._targets - STOPWORDS
+        self._vocab_list = sorted(w for w in targets if len(w) >= 3 and not w.isdigit())
         self._vocab_by_initial: dict[str, list[str]] = {}
         for w in self._vocab_list:
             self._vocab_by_initial.setdefault(w[0], []).append(w)
