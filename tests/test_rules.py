@@ -75,7 +75,11 @@ def _rules(engine: Engine, question: str, entry_id: str) -> list[str]:
 
 def _answers(engine: Engine, question: str, entry_id: str) -> None:
     answer = engine.ask(question)
-    assert answer.answered and answer.entry_id == entry_id, (question, answer, engine.explain(question).text())
+    assert answer.answered and answer.entry_id == entry_id, (
+        question,
+        answer,
+        engine.explain(question).text(),
+    )
 
 
 def _declines(engine: Engine, question: str) -> None:
@@ -106,6 +110,15 @@ def _declined_by(engine: Engine, question: str, entry_id: str, rule: str) -> Non
     for _, f, _ in c.rules:
         factor *= f
     assert c.score < ANSWER_AT <= c.score / factor, c
+
+
+def _outranked(engine: Engine, question: str, loser: str, winner: str, rule: str) -> None:
+    """The rule fires for ``loser``, which would outrank ``winner`` but for it, and ranks it below."""
+    lost = _fires(engine, question, loser, rule)
+    won = _candidate(engine, question, winner)
+    assert won.rules == (), won
+    assert lost.score < won.score < lost.score / rule_named(rule).factor, (lost, won)
+    assert engine.matches(question)[0].entry.id == winner
 
 
 # -- the table itself ----------------------------------------------------------------------------
@@ -148,7 +161,9 @@ def test_unknown_name_a_title_the_knowledge_does_not_know() -> None:
     _answers(engine, "Which prize did Ada's Starlight album win?", "starlight-prize")
     _quiet(engine, "Which prize did Ada's Starlight album win?", "starlight-prize", "unknown-name")
     # "Moonlight" is capitalised and unknown: a name the knowledge does not know.
-    _declined_by(engine, "Which prize did Ada's Starlight album win for Moonlight?", "starlight-prize", "unknown-name")
+    _declined_by(
+        engine, "Which prize did Ada's Starlight album win for Moonlight?", "starlight-prize", "unknown-name"
+    )
 
 
 @covers("unknown-word")
@@ -338,12 +353,8 @@ def test_other_kind_a_how_question_of_an_entry_telling_when() -> None:
     )
     _answers(engine, "When did Ada and Max first meet?", "met-when")
     # How they met: the when-entry fits the words better, but tells no how.
-    q = "How did Ada and Max first meet?"
-    when = _fires(engine, q, "met-when", "other-kind")
-    how = _candidate(engine, q, "met-how")
-    assert how.rules == ()
-    assert when.score < how.score < when.score / rule_named("other-kind").factor
-    _answers(engine, q, "met-how")
+    _outranked(engine, "How did Ada and Max first meet?", "met-when", "met-how", "other-kind")
+    _answers(engine, "How did Ada and Max first meet?", "met-how")
 
 
 _TOURING = """\
@@ -353,10 +364,10 @@ facts:
     questions: [When did Ada Star start touring?]
     answer: Ada Star started touring in 2010, with Lena Vale as her opening act.
     sources: [invented]
-  - id: max-stop
-    about: [max-power]
-    questions: [When did Max Power stop recording?]
-    answer: Max Power stopped recording in 2019.
+  - id: ada-still-touring
+    about: [ada-star]
+    questions: [Is Ada Star still on tour?]
+    answer: No. Ada Star ended her last tour in 2022 to record a new album.
     sources: [invented]
 """
 
@@ -365,7 +376,60 @@ facts:
 def test_opposite_question_stop_is_not_start() -> None:
     engine = _engine(_TOURING)
     _answers(engine, "When did Ada start touring?", "ada-tour")
-    _declined_by(engine, "When did Ada stop touring?", "ada-tour", "opposite-question")
+    _quiet(engine, "When did Ada start touring?", "ada-tour", "opposite-question")
+    # When she stopped: the fact about her start fits the words better, but asks the opposite.
+    _outranked(engine, "When did Ada stop touring?", "ada-tour", "ada-still-touring", "opposite-question")
+    assert engine.ask("When did Ada stop touring?").suggestions[:1] == ("Is Ada Star still on tour?",)
+
+
+_COUNTS = """\
+facts:
+  - id: ada-tattoos
+    about: [ada-star]
+    questions: [Has Ada Star lost count of her tattoos?]
+    answer: {answer}
+    sources: [invented]
+  - id: ada-albums
+    about: [ada-star]
+    questions: [How many albums has Ada Star released?]
+    answer: Ada Star has released five albums.
+    sources: [invented]
+"""
+
+
+@covers("no-number")
+def test_no_number_a_how_many_question_of_an_entry_giving_no_number() -> None:
+    engine = _engine(_COUNTS.format(answer="Yes, Ada Star says she has lost count of her tattoos."))
+    _answers(engine, "Has Ada lost count of her tattoos?", "ada-tattoos")
+    _declined_by(engine, "How many tattoos does Ada have?", "ada-tattoos", "no-number")
+    counted = _engine(_COUNTS.format(answer="Ada Star has 31 tattoos, though she says she has lost count."))
+    _quiet(counted, "How many tattoos does Ada have?", "ada-tattoos", "no-number")
+    _answers(counted, "How many tattoos does Ada have?", "ada-tattoos")
+
+
+_FRIENDS = """\
+facts:
+  - id: ada-max-friends
+    about: [ada-star, max-power]
+    questions: [What is the length of Ada and Max's friendship?]
+    answer: {answer}
+    sources: [invented]
+  - id: ada-max-married
+    about: [ada-star, max-power]
+    questions: [How long have Ada and Max been married?]
+    answer: Ada and Max have been married for six years.
+    sources: [invented]
+"""
+
+
+@covers("no-duration")
+def test_no_duration_a_how_long_question_of_an_entry_giving_no_length_of_time() -> None:
+    engine = _engine(_FRIENDS.format(answer="Ada and Max have been friends from school to this day."))
+    _answers(engine, "What is the length of Ada and Max's friendship?", "ada-max-friends")
+    _declined_by(engine, "How long have Ada and Max been friends?", "ada-max-friends", "no-duration")
+    timed = _engine(_FRIENDS.format(answer="Ada and Max have been friends for twenty years."))
+    _quiet(timed, "How long have Ada and Max been friends?", "ada-max-friends", "no-duration")
+    _answers(timed, "How long have Ada and Max been friends?", "ada-max-friends")
 
 
 # -- who the question is about ---------------------------------------------------------------
@@ -415,10 +479,7 @@ def test_first_not_subject_a_who_question_about_someone_else() -> None:
     _answers(engine, "Who was Ada married to before Max?", "ada-before-max")
     # Asked about Max first: the fact about Ada's marriage fits the words better, but is not about him.
     q = "Who was Max with before Ada?"
-    ada = _fires(engine, q, "ada-before-max", "first-not-subject")
-    max_ = _candidate(engine, q, "max-exes")
-    assert max_.rules == ()
-    assert ada.score < max_.score < ada.score / rule_named("first-not-subject").factor
+    _outranked(engine, q, "ada-before-max", "max-exes", "first-not-subject")
     _answers(engine, q, "max-exes")
 
 
@@ -441,11 +502,35 @@ def test_stray_person_someone_neither_its_subject_nor_in_the_text_it_fits() -> N
     )
     _answers(engine, "What is Ada's nickname?", "ada-nickname")
     q = "What is Ada's nickname for Max?"
-    stray = _fires(engine, q, "ada-nickname", "stray-person")
-    other = _candidate(engine, q, "ada-calls-max")
-    assert other.rules == ()
-    assert stray.score < other.score < stray.score / rule_named("stray-person").factor
+    _outranked(engine, q, "ada-nickname", "ada-calls-max", "stray-person")
     _answers(engine, q, "ada-calls-max")
+
+
+@covers("other-name")
+def test_other_name_a_club_named_in_place_of_the_one_the_entry_names() -> None:
+    engine = _engine(
+        """\
+        facts:
+          - id: max-bayern-goals
+            about: [max-power]
+            questions: [How many league goals did Max Power score for Bayern?]
+            answer: Max Power scored 40 league goals for Bayern.
+            sources: [invented]
+          - id: max-joins-spurs
+            about: [max-power]
+            questions: [Which club did Max Power join in 2020?]
+            answer: Max Power left Bayern and joined Spurs in 2020.
+            sources: [invented]
+          - id: max-spurs-captain
+            about: [max-power]
+            questions: [Is Max Power the captain of Spurs?]
+            answer: Yes, Max Power has captained Spurs since 2022.
+            sources: [invented]
+        """
+    )
+    _answers(engine, "How many league goals did Max score for Bayern?", "max-bayern-goals")
+    _quiet(engine, "How many league goals did Max score for Bayern?", "max-bayern-goals", "other-name")
+    _declined_by(engine, "How many league goals did Max score for Spurs?", "max-bayern-goals", "other-name")
 
 
 # -- late: these read the entry's texts again ------------------------------------------------

@@ -748,7 +748,7 @@ class Engine:
         for row in rows[1:]:
             common.intersection_update(row)
         mine = set(ix.entry_subjects.row(e))
-        return any(mine.isdisjoint(ix.entry_subjects.row(other)) for other in common)
+        return any(other != e and mine.isdisjoint(ix.entry_subjects.row(other)) for other in common)
 
     def explain(self, question: str, limit: int = 5) -> Explanation:
         """How a question is read and scored: its people, words and weights, the top candidates

@@ -94,7 +94,7 @@ def _numbers() -> tuple[tuple[str, ...], ...]:
     out: list[tuple[str, ...]] = []
     for n in range(1, 60):
         suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-        out.append((f"{n}{suffix}", _ordinal(n)))
+        out.append((f"{n}{suffix}", _ordinal(n), *(("sophomore",) if n == 2 else ())))
         if n >= 2:  # "one" is a pronoun as often as a number
             out.append((str(n), _cardinal(n)))
     return tuple(out)
@@ -129,7 +129,8 @@ def fold_table(
     """The token each phrase folds into, and the tokens related to each token.
 
     Groups that share a phrase become one (a union of the built-in and the curator's groups); a
-    group holding a cue takes the cue's name, else its alphabetically first phrase's stems.
+    group holding a cue takes the cue's name, else its alphabetically first built-in phrase's
+    stems (a curator's group never renames the engine's), else its first phrase's.
     Filler phrases fold into `FILLER` unless a group claims them.
     """
     parent: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -155,14 +156,23 @@ def fold_table(
         keys = [k for k in map(phrase_key, phrases) if k]
         union(keys)
         named[keys[0]] = name
-    for group in (*lex.groups, *curated):
+    builtin: set[tuple[str, ...]] = set(named)
+    for group in lex.groups:
+        keys = [k for k in map(phrase_key, group) if k]
+        builtin.update(keys)
+        if keys:
+            union(keys)
+    for group in curated:
         keys = [k for k in map(phrase_key, group) if k]
         if keys:
             union(keys)
-    # A component's name: its cue's (the smallest, should a curator join two), else its root.
+    # A component's name: its cue's (the smallest, should a curator join two), else its smallest
+    # built-in phrase (so that a curator's group never renames the engine's), else its root.
     names: dict[tuple[str, ...], str] = {}
     for key, name in sorted(named.items(), key=lambda kv: kv[1]):
         names.setdefault(find(key), name)
+    for key in sorted(builtin):
+        names.setdefault(find(key), "_".join(key))
     table = {k: names.get(find(k), "_".join(find(k))) for k in parent}
     for phrase in lex.filler:
         key = phrase_key(phrase)

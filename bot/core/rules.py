@@ -283,7 +283,7 @@ def _first_not_subject(c: Candidate) -> bool:
     q = c.query
     if c.restated:
         return False
-    return bool(q.kind and q.first_named.isdisjoint(c.subjects)) or bool(
+    return bool(q.kind and q.first_named and q.first_named.isdisjoint(c.subjects)) or bool(
         q.roles[0] and c.engine._person_tokens(q.roles[0]).isdisjoint(c.subjects)
     )
 
@@ -300,9 +300,11 @@ def _stray_person(c: Candidate) -> bool:
 
 @_rule("other-name", 0.7)
 def _other_name(c: Candidate) -> bool:
-    """The question names something (a club, a show, a place) the entry never names, in place of a
-    name its best-fitting text holds: "How many goals did he score for Spurs?" of his goals for
-    Bayern."""
+    """The question names something the entry never names, in place of a name its best text holds.
+
+    A club, a show, a place: "How many goals did he score for Spurs?" is not asked of his goals
+    for Bayern.
+    """
     q, ix = c.query, c.engine.index
     if not q.names - c.anywhere:
         return False
