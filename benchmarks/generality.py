@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core import Engine, load_knowledge
-from bot.core.engine import ANSWER_AT, COVERAGE_AT
+from bot.core.engine import ANSWER_AT, CONTENT_AT, COVERAGE_AT
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
@@ -59,6 +59,7 @@ class Outcome:
             self.entry_id is not None
             and self.score >= answer_at
             and self.coverage >= coverage_at
+            and self.content >= CONTENT_AT
             and not self.ambiguous
         )
 

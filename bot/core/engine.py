@@ -70,12 +70,16 @@ from .text import (
     words,
 )
 
-__all__ = ["ANSWER_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Match"]
+__all__ = ["ANSWER_AT", "CONTENT_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Match"]
 
 #: Scores at or above this are answered (when coverage agrees).
 ANSWER_AT = 0.70
 #: The share of the question's weight an answering entry must explain.
 COVERAGE_AT = 0.70
+#: The share of the question's words other than names an answering entry must explain: in
+#: knowledge where each person has few facts, a name weighs so much that "What did X win in
+#: 2005?" covers most of an entry about X's album of 2005.
+CONTENT_AT = 0.50
 #: Declined questions offer entries scoring at least this as "did you mean".
 SUGGEST_AT = 0.40
 _SAY = "say"  # the synonym group token that stands for "said" in quote texts
@@ -780,6 +784,7 @@ class Engine:
                 m.label,
                 round(m.score, 3),
                 round(m.coverage, 3),
+                round(m.content, 3),
                 round(m.fit, 3),
                 tuple((name, rules[name].factor, rules[name].doc) for name in m.rules),
             )
@@ -796,6 +801,7 @@ class Engine:
             answer=self.ask(question),
             answer_at=ANSWER_AT,
             coverage_at=COVERAGE_AT,
+            content_at=CONTENT_AT,
         )
 
     def best(self, question: str) -> tuple[Match | None, bool]:
@@ -810,6 +816,7 @@ class Engine:
             top
             and top[0].score >= ANSWER_AT
             and top[0].coverage >= COVERAGE_AT
+            and top[0].content >= CONTENT_AT
             and not self._ambiguous(top[0], an)
         ):
             return self.answer_for(top[0].entry, question, top[0].score)

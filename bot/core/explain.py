@@ -35,6 +35,7 @@ class CandidateReport:
     label: str  # the phrasing it fits best
     score: float  # 0 when vetoed
     coverage: float  # the share of the question's weight it explains
+    content: float  # the same share of the words other than names
     fit: float  # how well the question fits its best text
     rules: tuple[tuple[str, float, str], ...]  # (name, factor, description); factor 0 is a veto
 
@@ -53,6 +54,7 @@ class Explanation:
     answer: Answer
     answer_at: float
     coverage_at: float
+    content_at: float
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready dict (the answer itself is left out: it is the JSON line's own fields)."""
@@ -74,13 +76,14 @@ class Explanation:
             note = f"  ({w.note})" if w.note else ""
             lines.append(f"    {w.token:<24} {w.weight:6.2f} x {w.credit:.2f}{note}")
         lines.append(
-            f"Candidates (answered at score >= {self.answer_at:.2f} and coverage >= {self.coverage_at:.2f}):"
+            f"Candidates (answered at score >= {self.answer_at:.2f}, coverage >= {self.coverage_at:.2f}"
+            f" and words other than names >= {self.content_at:.2f}):"
         )
         if not self.candidates:
             lines.append("  none: no entry holds any of its words")
         for i, c in enumerate(self.candidates, 1):
             score = "vetoed" if c.score == 0 and c.rules and c.rules[-1][1] == 0 else f"{c.score:.2f}"
-            parts = f"coverage {c.coverage:.2f}, fit {c.fit:.2f}"
+            parts = f"coverage {c.coverage:.2f} ({c.content:.2f} without names), fit {c.fit:.2f}"
             lines.append(f"  {i}. {score:>6}  {parts}  {c.kind} {c.entry_id}: {c.label}")
             for name, factor, doc in c.rules:
                 effect = "veto" if factor == 0 else f"x{factor:g}"
