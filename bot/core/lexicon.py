@@ -162,8 +162,8 @@ def fold_table(
         builtin.update(keys)
         if keys:
             union(keys)
-    for group in curated:
-        keys = [k for k in map(phrase_key, group) if k]
+    for own in curated:
+        keys = [k for k in map(phrase_key, own) if k]
         if keys:
             union(keys)
     # A component's name: its cue's (the smallest, should a curator join two), else its smallest
