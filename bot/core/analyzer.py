@@ -81,6 +81,8 @@ _ASKING = frozenset(
 #: interview", "a Kanye quote", "the Keri Hilson song").
 SETTING_NOUNS = ("interview", "song", "single", "track", "lyric", "verse", "line")
 _POSSESSIVE_PRONOUNS = frozenset({"his", "her", "their"})
+#: Texts whose parse `Analyzer._parsed` remembers (a question and the texts of its candidates).
+_PARSED_TEXTS = 256
 _WHEN = "when"  # the cue group token of "when", "what year"
 #: Words that may lead that clause ("..., but when did they meet?").
 _LEADING = frozenset({"but", "and", "so", "well", "ok", "okay", "anyway", "then", "now"})
@@ -189,7 +191,7 @@ class Analyzer:
         self._targets: set[str] = set()
         self._corrections: dict[str, tuple[str, float] | None] = {}
         self._runs: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._last_parsed: tuple[tuple[str, bool], _Parsed] = (("", False), ([], [], [], set()))
+        self._parsed_cache: dict[tuple[str, bool], _Parsed] = {}
         self.learn(vocab, known_stems)
 
     def learn(self, vocabulary: Iterable[str], known_stems: Iterable[str] | None = None) -> None:
@@ -291,19 +293,27 @@ class Analyzer:
     def _parsed(self, text: str, fuzzy: bool) -> _Parsed:
         """A text's words, its parts (`_split_people`), each part's last word and the possessives.
 
-        The last text is remembered: `roles`, `authors` and `listeners` read the same question.
+        The last few texts are remembered: `roles`, `authors`, `actors`, `partners` and `listeners`
+        read the same question, and the rules read each of an entry's texts with several of them.
         """
-        last = self._last_parsed  # one read: another thread may replace it meanwhile
-        if last[0] == (text, fuzzy):
-            return last[1]
+        key = (text, fuzzy)
+        found = self._parsed_cache.get(key)
+        if found is not None:
+            return found
         normalized = normalize(text)
         ws = chat_words(words(normalized))
         ends: list[int] = []
         parts = self._split_people(ws, fuzzy, ends)
         possessive = {m.group(1) for m in _POSSESSIVE.finditer(normalized)}
         parsed = (ws, parts, ends, possessive)
-        self._last_parsed = ((text, fuzzy), parsed)
+        self._remember(key, parsed)
         return parsed
+
+    def _remember(self, key: tuple[str, bool], parsed: _Parsed) -> None:
+        cache = self._parsed_cache
+        if len(cache) >= _PARSED_TEXTS:
+            cache.clear()  # (another thread may be reading it: dict operations are atomic)
+        cache[key] = parsed
 
     @staticmethod
     def capitalised(question: str) -> set[str]:
@@ -570,7 +580,7 @@ class Analyzer:
         ends += [preamble + e for e in rest_ends]
         possessive = {m.group(1) for m in _POSSESSIVE.finditer(normalized)}
         if query:
-            self._last_parsed = ((text, True), (ws, parts, ends, possessive))
+            self._remember((text, True), (ws, parts, ends, possessive))
         # Stem the words between names, then fold synonym phrases within each run.
         run: list[tuple[str, float, bool]] = []  # (stem, credit, is a stop word)
         in_preamble: set[str] = set()

@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from .analyzer import SETTING_NOUNS, Analysis, Analyzer, person_token
 from .answer import Answer, quote_sentence
 from .explain import CandidateReport, Explanation, WordWeight
-from .index import QUOTE_SETTING, TEXT_DOC, Index, IndexBuilder
+from .index import QUOTE_SETTING, QUOTE_WORDS, TEXT_DOC, Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
 from .rules import LATE, RESTATED, RULES, Candidate
 from .text import (
@@ -222,7 +222,6 @@ class Engine:
             self.analyzer = Analyzer(kb, index.vocabulary, index.known_stems)
         self.index = index
         self._pairs_cache: dict[str, frozenset[tuple[str, str]]] = {}
-        self._words_cache: dict[str, frozenset[str]] = {}
         self._roles_cache: dict[str, list[tuple[frozenset[str], frozenset[str]]]] = {}
         self._authors_cache: dict[str, frozenset[str]] = {}
         self._actors_cache: dict[str, dict[str, frozenset[str]]] = {}
@@ -283,6 +282,8 @@ class Engine:
                     docs.append((QUOTE_SETTING, setting | tokens_of(words(normalize(entry.when, None)))))
                 # What anyone asking for a quote of theirs says: "Travis Kelce quote about Taylor".
                 docs.append((QUOTE_SETTING, speaker | {person_token(p) for p in entry.about}))
+                # Its own words apart, which a question may repeat to ask for it.
+                docs.append((QUOTE_WORDS, tokens_of(words(normalize(entry.text, None)))))
             docs.append((TEXT_DOC, tokens))
             builder.add(entry.id, [person_token(p) for p in subjects], docs, types)
         self.analyzer.learn(vocabulary)
@@ -349,8 +350,10 @@ class Engine:
                     seen += w
                     continue
                 rows: Sequence[int] = ix.postings.row(tid)
-                if tid in kin:
-                    rows = sorted({*rows, *(e for k in kin[tid] for e in ix.postings.row(k))})
+                if tid in kin and sum(ix.postings.row_len(k) for k in kin[tid]) <= MAX_CANDIDATES:
+                    # Entries holding its narrower kin are candidates too, when they are few (a
+                    # kin word common in a large knowledge base would make every entry one).
+                    rows = list({*rows, *(e for k in kin[tid] for e in ix.postings.row(k))})
                 if seen <= total * (1 - COVERAGE_AT) or not gained:
                     for e in rows:
                         if allowed is None or e in allowed:
@@ -400,6 +403,11 @@ class Engine:
             tokens = ix.doc_tokens.row(d)
             kind = ix.doc_phrasing[d]
             is_phrasing = kind >= 0
+            if kind == QUOTE_WORDS:
+                # The quote's own words the question repeats (not its setting's: "in the Grammys
+                # winners' room"); they only tell whether it asks for this quote.
+                text_words = sum(1 for t, _, _ in known if t in tokens and not ix.tokens[t].startswith("@"))
+                continue
             if implied and not is_phrasing:
                 found = [(t, w, c) for t, w, c in known if t in tokens or t in implied]
             else:
@@ -420,10 +428,6 @@ class Engine:
             else:
                 # People named in an answer are what it is about, not words in passing.
                 primary.update(t for t, _, _ in found if ix.tokens[t].startswith("@"))
-            if isinstance(entry, Quote) and kind == TEXT_DOC:
-                # Words of the quote itself, not of its setting ("in the Grammys winners' room").
-                own = self._quote_words(entry)
-                text_words = sum(1 for t, _, _ in found if ix.tokens[t] in own)
             hit = sum(w * c for _, w, c in found)
             recall = hit / total
             precision = min(1.0, hit / ix.doc_weight[d])
@@ -598,14 +602,6 @@ class Engine:
             found = (self.analyzer.authors(t, AUTHORED, fuzzy=False) for t in [*phrasings, *others])
             authors = self._authors_cache[entry.id] = frozenset().union(*found)
         return authors
-
-    def _quote_words(self, quote: Quote) -> frozenset[str]:
-        """The match tokens of a quote's own words (no names, no setting)."""
-        own = self._words_cache.get(quote.id)
-        if own is None:
-            tokens = self.analyzer.knowledge_tokens(words(normalize(quote.text, None)))
-            own = self._words_cache[quote.id] = frozenset(t for t in tokens if not t.startswith("@"))
-        return own
 
     def _quote_pairs(self, quote: Quote) -> frozenset[tuple[str, str]]:
         pairs = self._pairs_cache.get(quote.id)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CSR", "QUOTE_SETTING", "TEXT_DOC", "Index", "IndexBuilder"]
+__all__ = ["CSR", "QUOTE_SETTING", "QUOTE_WORDS", "TEXT_DOC", "Index", "IndexBuilder"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,9 @@ TEXT_DOC = -1
 #: ("Kanye, to Ryan Seacrest, 2013"), which a short question about the quote fits better than
 #: the whole text.
 QUOTE_SETTING = -2
+#: `Index.doc_phrasing` of a quote's own words alone (no speaker, where or when): a question that
+#: repeats some asks for the quote. Not scored for fit.
+QUOTE_WORDS = -3
 
 
 @dataclass(frozen=True, slots=True)
