@@ -44,6 +44,7 @@ How a question is matched:
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import random
 import re
@@ -55,7 +56,7 @@ from .answer import Answer, quote_sentence
 from .explain import CandidateReport, Explanation, WordWeight
 from .index import QUOTE_SETTING, QUOTE_WORDS, TEXT_DOC, Index, IndexBuilder
 from .model import Entry, Fact, KnowledgeBase, Person, Quote
-from .rules import LATE, RESTATED, RULES, Candidate
+from .rules import LATE, RESTATED, RULES, Candidate, Rule
 from .text import (
     COUNT,
     LENGTH,
@@ -133,7 +134,7 @@ UNKNOWN_PLAIN = 0.35
 #: The weight of a word that frames a question more than it asks ("called"), against its own.
 LIGHT = 0.3
 #: The credit of a related word standing in for one the knowledge never uses (`bot.core.lexicon`).
-RELATED = 0.8
+RELATED = 0.9
 #: The share of the score that coverage makes up; the rest is the best fit.
 COVERAGE_WEIGHT = 0.5
 #: How much a word found only in a fact's answer explains of the question.
@@ -155,6 +156,9 @@ class _Query:
     """One analysed question, as the scorer needs it."""
 
     weights: dict[int | None, tuple[float, float]]  # token id (None: all unknown words) -> (weight, credit)
+    known: list[tuple[int, float, float]]  # (token id, weight, credit) of the tokens the knowledge holds
+    persons: frozenset[int]  # the person tokens among them
+    person_weight: float  # their weight
     total: float  # the sum of the weights
     unknown_name: bool  # it names someone or something the knowledge does not know
     unknown_word: bool  # it names nobody known and holds a word never seen
@@ -177,6 +181,9 @@ class _Query:
     numbers: tuple[tuple[str, int | None], ...]  # the numbers and years it names, with their token ids
     first: int | None  # the token id of "first", when it names it (-1: the knowledge never does)
     kin: dict[int, frozenset[int]]  # token id -> ids of its narrower kin (`bot.core.lexicon`)
+    kin_ids: frozenset[int]  # all those kin
+    early: list[Rule]  # the rules that can fire for this question, read the index only
+    late: list[Rule]  # ... and those that read the entry's texts
     actors: dict[str, frozenset[str]]  # act (group token) -> ids of who the question says did it
     partners: dict[str, frozenset[str]]  # relation (group token) -> ids of who it says took part
     opposites: dict[int, frozenset[int]]  # token id -> ids of its opposites the knowledge holds
@@ -236,6 +243,8 @@ class Engine:
         self._talk_id, self._when_id = index.token_id(_TALK), index.token_id(_WHEN)
         self._song_id, self._write_id = index.token_id(_SONG), index.token_id(_WRITE)
         self._authored_ids = {t for t in map(index.token_id, AUTHORED) if t is not None}
+        # The tokens a quote holds by being one (see `_score`'s implied).
+        self._implied_ids = {t for t in (self._talk_id, self._when_id, self._write_id) if t is not None}
         self._names = frozenset(index.names)
 
     def _build_index(self) -> Index:
@@ -378,14 +387,21 @@ class Engine:
             out.append((e, bool(groups) and not any(t in subjects for g in groups for t in g)))
         return out
 
-    def _score(self, query: _Query, e: int, mention_only: bool, explain: bool = False) -> Match | None:
-        """Score one entry for a question; None when a rule vetoes it (``explain``: score 0)."""
+    def _score(
+        self, query: _Query, e: int, mention_only: bool, explain: bool = False, floor: float = 0.0
+    ) -> Match | None:
+        """Score one entry for a question; None when a rule vetoes it (``explain``: score 0).
+
+        None too when its score before the rules, which only lower it, is below ``floor``.
+        """
         ix = self.index
         entry = self._entries[e]
         is_quote = isinstance(entry, Quote)
         total = query.total
-        known = [(t, w, c) for t, (w, c) in query.weights.items() if t is not None]
+        known = query.known
+        persons = query.persons
         kin = query.kin
+        kin_only: set[int] = set()  # question tokens only the narrower kin of explains
         subjects = ix.entry_subjects.row(e)
         # Tokens found in a phrasing, a quote's text, among the subjects or people named explain
         # the question fully; a word found only in a fact's answer, in passing, explains it less.
@@ -406,20 +422,22 @@ class Engine:
             if kind == QUOTE_WORDS:
                 # The quote's own words the question repeats (not its setting's: "in the Grammys
                 # winners' room"); they only tell whether it asks for this quote.
-                text_words = sum(1 for t, _, _ in known if t in tokens and not ix.tokens[t].startswith("@"))
+                text_words = sum(1 for t, _, _ in known if t in tokens and t not in persons)
                 continue
             if implied and not is_phrasing:
                 found = [(t, w, c) for t, w, c in known if t in tokens or t in implied]
             else:
                 found = [(t, w, c) for t, w, c in known if t in tokens]
-            if kin:
+            if kin and not query.kin_ids.isdisjoint(tokens):
                 # A word this text lacks, whose narrower kin it holds ("act" of a movie).
                 held = {t for t, _, _ in found}
-                found += [
+                by_kin = [
                     (t, w, c * RELATED)
                     for t, w, c in known
                     if t not in held and t in kin and any(k in tokens for k in kin[t])
                 ]
+                found += by_kin
+                kin_only.update(t for t, _, _ in by_kin)
             if not found:
                 continue
             anywhere.update(t for t, _, _ in found)
@@ -427,7 +445,7 @@ class Engine:
                 primary.update(t for t, _, _ in found)
             else:
                 # People named in an answer are what it is about, not words in passing.
-                primary.update(t for t, _, _ in found if ix.tokens[t].startswith("@"))
+                primary.update(t for t, _, _ in found if t in persons)
             hit = sum(w * c for _, w, c in found)
             recall = hit / total
             precision = min(1.0, hit / ix.doc_weight[d])
@@ -442,14 +460,22 @@ class Engine:
         primary.update(
             tid for year, tid in query.numbers if tid is not None and tid in anywhere and year in date
         )
-        explained = {t: w * c * (1.0 if t in primary else ANSWER_ONLY) for t, w, c in known if t in anywhere}
+        if kin_only:
+            kin_only.difference_update(ix.entry_tokens.row(e))  # held by another of its texts
+        explained = {
+            t: w * c * (1.0 if t in primary else ANSWER_ONLY) * (RELATED if t in kin_only else 1.0)
+            for t, w, c in known
+            if t in anywhere
+        }
         coverage = sum(explained.values()) / total
         # The same share of the words other than names: "When did Zayn win a Grammy?" is mostly
         # Zayn by weight, and a fact about Zayn explains him, not the Grammy.
-        names = sum(w for t, w, _ in known if ix.tokens[t].startswith("@"))
+        names = query.person_weight
         rest = total - names
-        content_hit = sum(v for t, v in explained.items() if not ix.tokens[t].startswith("@"))
+        content_hit = sum(v for t, v in explained.items() if t not in persons)
         content = content_hit / rest if rest > 0 else 1.0
+        if COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * best_fit < floor:
+            return None
         cand = Candidate(
             self, query, e, entry, frozenset(subjects), primary, anywhere, text_words, best_fit, best_doc,
             best_phrasing, best_phrasing_doc, date, mention_only,
@@ -457,7 +483,7 @@ class Engine:
         self._roles_of(cand)
         factor = 1.0
         families: set[str] = set()
-        for rule in EARLY:
+        for rule in query.early:
             if (rule.family and rule.family in families) or not rule.test(cand):
                 continue
             cand.fired.append(rule)
@@ -469,7 +495,7 @@ class Engine:
         score = factor * (COVERAGE_WEIGHT * coverage + (1 - COVERAGE_WEIGHT) * best_fit)
         # These read the entry's texts again, so only for an entry that could be answered or offered.
         if score >= SUGGEST_AT:
-            for rule in LATE:
+            for rule in query.late:
                 if rule.test(cand):
                     cand.fired.append(rule)
                     return self._vetoed(cand, coverage, content) if explain else None
@@ -542,8 +568,16 @@ class Engine:
         other = any(topic & before and asker & after for before, after in texts)
         return other and not same
 
-    def _other_actor(self, entry: Entry, asked: dict[str, frozenset[str]]) -> bool:
+    def _held(self, e: int, tokens: Iterable[str]) -> bool:
+        """Whether an entry holds any of these tokens (before reading its texts for them)."""
+        ids = [t for t in map(self.index.token_id, tokens) if t is not None]
+        return bool(ids) and not set(self.index.entry_tokens.row(e)).isdisjoint(ids)
+
+    def _other_actor(self, e: int, asked: dict[str, frozenset[str]]) -> bool:
         """Whether an entry's texts name someone else, never the asked one, doing an act asked about."""
+        if not self._held(e, asked):
+            return False
+        entry = self._entries[e]
         actors = self._actors_cache.get(entry.id)
         if actors is None:
             actors = {}
@@ -579,8 +613,11 @@ class Engine:
             for t, other in opposites.items()
         )
 
-    def _other_partner(self, entry: Entry, asked: dict[str, frozenset[str]]) -> bool:
+    def _other_partner(self, e: int, asked: dict[str, frozenset[str]]) -> bool:
         """Whether an entry's texts name who took part in a relation asked about, never the asked one."""
+        if not self._held(e, asked):
+            return False
+        entry = self._entries[e]
         partners = self._partners_cache.get(entry.id)
         if partners is None:
             partners = {}
@@ -643,7 +680,7 @@ class Engine:
         return self._match(question, limit, exhaustive)[0]
 
     def _match(
-        self, question: str, limit: int, exhaustive: bool = False, explain: bool = False
+        self, question: str, limit: int, exhaustive: bool = False, explain: bool = False, useful: float = 0.0
     ) -> tuple[list[Match], Analysis, _Query | None]:
         an = self.analyzer.analyze(question)
         if not an.tokens:
@@ -689,8 +726,13 @@ class Engine:
         # Only a group that opens the question is its topic: in "what song mentions Kim
         # and Kris" they are what the song names, not who the question is about.
         together = tuple(self._person_tokens(group) for group in an.together if first <= group)
+        known = [(t, w, c) for t, (w, c) in weights.items() if t is not None]
+        persons = frozenset(t for t, _, _ in known if ix.tokens[t].startswith("@"))
         query = _Query(
             weights=weights,
+            known=known,
+            persons=persons,
+            person_weight=sum(w for t, w, _ in known if t in persons),
             total=sum(w for w, _ in weights.values()),
             unknown_name=unknown_name,
             unknown_word=bool(an.unknown) and not an.people,
@@ -715,17 +757,77 @@ class Engine:
             numbers=tuple((t, ix.token_id(t)) for t in an.tokens if _NUMBER.fullmatch(t) and t != _FIRST),
             first=(-1 if (f := ix.token_id(_FIRST)) is None else f) if _FIRST in an.tokens else None,
             kin=kin,
+            kin_ids=frozenset().union(*kin.values()),
             actors=self.analyzer.actors(question, self.analyzer.actions),
             partners=self.analyzer.partners(question, self.analyzer.relations),
             opposites=self._opposites(weights),
+            early=[],
+            late=[],
         )
-        scored = [
-            m
-            for e, mention_only in self._candidates(weights, an, exhaustive or explain, kin)
-            if (m := self._score(query, e, mention_only, explain)) is not None and (explain or m.score > 0)
-        ]
+        # Only the rules that can fire for this question are tried on each candidate.
+        query = dataclasses.replace(
+            query, early=[r for r in EARLY if r.asks(query)], late=[r for r in LATE if r.asks(query)]
+        )
+        candidates = self._candidates(weights, an, exhaustive or explain, kin)
+        if exhaustive or explain:
+            scored = [
+                m
+                for e, mention_only in candidates
+                if (m := self._score(query, e, mention_only, explain)) is not None
+                and (explain or m.score > 0)
+            ]
+        else:
+            scored = self._best_of(query, candidates, limit, useful)
         scored.sort(key=lambda m: (-m.score, -m.coverage, m.entry.id))
         return scored[:limit], an, query
+
+    def _best_of(
+        self, query: _Query, candidates: list[tuple[int, bool]], limit: int, useful: float = 0.0
+    ) -> list[Match]:
+        """The `limit` best-scoring candidates (and any that tie), scoring as few as it can.
+
+        Candidates are scored in the order of an upper bound of their score, and the rest skipped
+        once the bound falls below the `limit`-th best score found: every rule only lowers a
+        score, so no skipped candidate could have ranked (`matches(exhaustive=True)` agrees).
+        With ``useful``, a candidate that could score neither that much nor best is skipped too
+        (`ask` offers only suggestions scoring `SUGGEST_AT`).
+        """
+        bounded = sorted(((self._bound(query, e), e, m) for e, m in candidates), reverse=True)
+        scored: list[Match] = []
+        best: list[float] = []  # a min-heap of the `limit` best scores so far
+        top = 0.0
+        for bound, e, mention_only in bounded:
+            floor = best[0] if len(best) >= limit else 0.0
+            if scored:
+                floor = max(floor, min(useful, top))
+            if bound < floor:
+                break
+            m = self._score(query, e, mention_only, floor=floor)
+            if m is None or m.score <= 0:
+                continue
+            scored.append(m)
+            top = max(top, m.score)
+            if len(best) < limit:
+                heapq.heappush(best, m.score)
+            elif m.score > best[0]:
+                heapq.heapreplace(best, m.score)
+        return scored
+
+    def _bound(self, query: _Query, e: int) -> float:
+        """An upper bound of an entry's score: its coverage and fit if it explained in full every
+        question word it holds (or holds the kin of, or a quote implies)."""
+        held = set(self.index.entry_tokens.row(e))
+        weight = 0.0
+        for t, w, c in query.known:
+            if t in held:
+                weight += w * c
+            elif t in query.kin and not held.isdisjoint(query.kin[t]):
+                weight += w * c * RELATED
+        if isinstance(self._entries[e], Quote):
+            weight += sum(w * c for t, w, c in query.known if t in self._implied_ids and t not in held)
+        share = min(1.0, weight / query.total) if query.total else 0.0
+        # The F-score of a text holding all of it is at most 2r / (1 + r) (precision 1, recall r).
+        return COVERAGE_WEIGHT * share + (1 - COVERAGE_WEIGHT) * (2 * share / (1 + share))
 
     def _ambiguous(self, best: Match, an: Analysis) -> bool:
         """Whether a question that names nobody fits facts about different people alike.
@@ -807,7 +909,7 @@ class Engine:
 
     def ask(self, question: str, *, exhaustive: bool = False) -> Answer:
         """Answer one question, or decline with up to three suggestions (``exhaustive``: see `matches`)."""
-        top, an, _ = self._match(question, 4, exhaustive)
+        top, an, _ = self._match(question, 4, exhaustive, useful=SUGGEST_AT)
         if (
             top
             and top[0].score >= ANSWER_AT

@@ -78,6 +78,8 @@ class Rule:
     test: Callable[[Candidate], bool]
     late: bool = False  # reads the entry's texts: only for a score that could answer or be offered
     family: str = ""  # of the rules sharing one, only the first that fires counts
+    #: Whether the rule can fire at all for a question (checked once, not for every candidate).
+    asks: Callable[[_Query], bool] = lambda q: True
 
     @property
     def doc(self) -> str:
@@ -93,9 +95,16 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def _rule(name: str, factor: float, *, late: bool = False, family: str = "") -> Callable[..., object]:
+def _rule(
+    name: str,
+    factor: float,
+    *,
+    late: bool = False,
+    family: str = "",
+    asks: Callable[[_Query], bool] = lambda q: True,
+) -> Callable[..., object]:
     def register(test: Callable[[Candidate], bool]) -> Callable[[Candidate], bool]:
-        RULES.append(Rule(name, factor, test, late, family))
+        RULES.append(Rule(name, factor, test, late, family, asks))
         return test
 
     return register
@@ -109,7 +118,7 @@ def rule_named(name: str) -> Rule:
 # -- what the question names that the knowledge does not know --------------------------------
 
 
-@_rule("unknown-name", 0.5)
+@_rule("unknown-name", 0.5, asks=lambda q: q.unknown_name)
 def _unknown_name(c: Candidate) -> bool:
     """The question names someone or something the knowledge does not know ("Taylor Swift").
 
@@ -119,7 +128,7 @@ def _unknown_name(c: Candidate) -> bool:
     return c.query.unknown_name
 
 
-@_rule("unknown-word", 0.8)
+@_rule("unknown-word", 0.8, asks=lambda q: q.unknown_word)
 def _unknown_word(c: Candidate) -> bool:
     """The question names nobody known and holds a word never seen (maybe a name)."""
     return c.query.unknown_word and not c.query.unknown_name
@@ -128,7 +137,7 @@ def _unknown_word(c: Candidate) -> bool:
 # -- whose words ---------------------------------------------------------------------------------
 
 
-@_rule("reported-words", VETO)
+@_rule("reported-words", VETO, asks=lambda q: q.asks_words and bool(q.asked_speaker))
 def _reported_words(c: Candidate) -> bool:
     """A fact does not give someone's words: "What did Paris Hilton say?" asks for hers.
 
@@ -138,13 +147,13 @@ def _reported_words(c: Candidate) -> bool:
     return q.asks_words and not c.is_quote and c.engine._say_id not in c.primary and bool(q.asked_speaker)
 
 
-@_rule("other-speaker", VETO)
+@_rule("other-speaker", VETO, asks=lambda q: bool(q.asked_speaker))
 def _other_speaker(c: Candidate) -> bool:
     """A quote by someone else: "What did Kim say about Kanye?" is not answered by Kanye's words."""
     return c.is_quote and bool(c.query.asked_speaker) and c.engine._speaker(c.e) not in c.query.asked_speaker
 
 
-@_rule("other-listener", VETO)
+@_rule("other-listener", VETO, asks=lambda q: bool(q.listeners))
 def _other_listener(c: Candidate) -> bool:
     """Words said to someone else: "What did Kanye say to Paris Hilton?" (he told Seacrest)."""
     q = c.query
@@ -173,7 +182,7 @@ def _words_not_asked(c: Candidate) -> bool:
 # -- what the question asks for --------------------------------------------------------------
 
 
-@_rule("other-number", 0.6)
+@_rule("other-number", 0.6, asks=lambda q: bool(q.numbers) or q.first is not None)
 def _other_number(c: Candidate) -> bool:
     """The entry never names a number or year the question names.
 
@@ -195,7 +204,7 @@ def _kind_missing(c: Candidate, kind: str) -> bool:
     return c.query.kind == QUESTION_TYPES[kind] and not c.query.kind & c.engine.index.entry_types[c.e]
 
 
-@_rule("no-person", 0.6, family="kind")
+@_rule("no-person", 0.6, family="kind", asks=lambda q: q.kind == QUESTION_TYPES["who"])
 def _no_person(c: Candidate) -> bool:
     """A who-question of an entry that names no one it could be answering with.
 
@@ -205,19 +214,19 @@ def _no_person(c: Candidate) -> bool:
     return _kind_missing(c, "who") and c.subjects <= c.query.named
 
 
-@_rule("no-place", 0.6, family="kind")
+@_rule("no-place", 0.6, family="kind", asks=lambda q: q.kind == QUESTION_TYPES["where"])
 def _no_place(c: Candidate) -> bool:
     """A where-question of an entry that gives no place ("Where did they marry?" of how long)."""
     return _kind_missing(c, "where")
 
 
-@_rule("no-reason", 0.6, family="kind")
+@_rule("no-reason", 0.6, family="kind", asks=lambda q: q.kind == QUESTION_TYPES["why"])
 def _no_reason(c: Candidate) -> bool:
     """A why-question of an entry that gives no reason (none of its phrasings asks why)."""
     return _kind_missing(c, "why")
 
 
-@_rule("no-number", 0.6, family="kind")
+@_rule("no-number", 0.6, family="kind", asks=lambda q: q.amount == COUNT)
 def _no_number(c: Candidate) -> bool:
     """A how-many question of an entry that gives no number.
 
@@ -227,20 +236,20 @@ def _no_number(c: Candidate) -> bool:
     return c.query.amount == COUNT and not c.engine.index.entry_types[c.e] & COUNT
 
 
-@_rule("no-duration", 0.6, family="kind")
+@_rule("no-duration", 0.6, family="kind", asks=lambda q: q.amount == LENGTH)
 def _no_duration(c: Candidate) -> bool:
     """A how-long question of an entry that gives no length of time ("How long were they friends?")."""
     return c.query.amount == LENGTH and not c.engine.index.entry_types[c.e] & LENGTH
 
 
-@_rule("other-kind", 0.85, family="kind")
+@_rule("other-kind", 0.85, family="kind", asks=lambda q: bool(q.kind))
 def _other_kind(c: Candidate) -> bool:
     """A when-, how- or who-question of an entry none of whose texts answers that kind of question."""
     q = c.query
     return bool(q.kind) and not q.kind & c.engine.index.entry_types[c.e]
 
 
-@_rule("opposite-question", 0.6)
+@_rule("opposite-question", 0.6, asks=lambda q: bool(q.opposites))
 def _opposite_question(c: Candidate) -> bool:
     """The entry's phrasings ask the opposite of what the question asks, never what it asks.
 
@@ -263,7 +272,7 @@ def _swapped_person(c: Candidate) -> bool:
     return c.swapped
 
 
-@_rule("named-in-passing", 0.7, family="people")
+@_rule("named-in-passing", 0.7, family="people", asks=lambda q: bool(q.named))
 def _named_in_passing(c: Candidate) -> bool:
     """People asked about together, or named by the entry only in passing.
 
@@ -273,7 +282,12 @@ def _named_in_passing(c: Candidate) -> bool:
     return c.passing
 
 
-@_rule("first-not-subject", 0.85, family="people")
+@_rule(
+    "first-not-subject",
+    0.85,
+    family="people",
+    asks=lambda q: bool(q.kind and q.first_named) or bool(q.roles[0]),
+)
 def _first_not_subject(c: Candidate) -> bool:
     """A who/where/when/why question, or one naming people before "about", of an entry not about them.
 
@@ -288,7 +302,7 @@ def _first_not_subject(c: Candidate) -> bool:
     )
 
 
-@_rule("stray-person", 0.9, family="people")
+@_rule("stray-person", 0.9, family="people", asks=lambda q: bool(q.named - q.context_people))
 def _stray_person(c: Candidate) -> bool:
     """Someone the question names is neither what the entry is about nor in the text it fits.
 
@@ -298,7 +312,7 @@ def _stray_person(c: Candidate) -> bool:
     return bool((q.named - q.context_people) - c.subjects - set(ix.doc_tokens.row(c.best_doc)))
 
 
-@_rule("other-name", 0.7)
+@_rule("other-name", 0.7, asks=lambda q: bool(q.names))
 def _other_name(c: Candidate) -> bool:
     """The question names something the entry never names, in place of a name its best text holds.
 
@@ -315,7 +329,7 @@ def _other_name(c: Candidate) -> bool:
 # -- late: these read the entry's texts again ------------------------------------------------
 
 
-@_rule("reversed-roles", VETO, late=True)
+@_rule("reversed-roles", VETO, late=True, asks=lambda q: bool(q.roles[0]))
 def _reversed_roles(c: Candidate) -> bool:
     """The entry names the question's people the other way round around "about".
 
@@ -325,7 +339,7 @@ def _reversed_roles(c: Candidate) -> bool:
     return not c.is_quote and bool(q.roles[0]) and c.engine._reversed(c.entry, q.roles)
 
 
-@_rule("other-actor", VETO, late=True)
+@_rule("other-actor", VETO, late=True, asks=lambda q: bool(q.actors))
 def _other_actor(c: Candidate) -> bool:
     """The entry says someone else did what the question says its person did.
 
@@ -337,11 +351,11 @@ def _other_actor(c: Candidate) -> bool:
         not c.is_quote
         and bool(q.actors)
         and c.best_phrasing < RESTATED
-        and c.engine._other_actor(c.entry, q.actors)
+        and c.engine._other_actor(c.e, q.actors)
     )
 
 
-@_rule("other-partner", VETO, late=True)
+@_rule("other-partner", VETO, late=True, asks=lambda q: bool(q.partners))
 def _other_partner(c: Candidate) -> bool:
     """The entry names who took part in a relation the question asks about, never its person.
 
@@ -353,11 +367,11 @@ def _other_partner(c: Candidate) -> bool:
         not c.is_quote
         and bool(q.partners)
         and c.best_phrasing < RESTATED
-        and c.engine._other_partner(c.entry, q.partners)
+        and c.engine._other_partner(c.e, q.partners)
     )
 
 
-@_rule("other-author", VETO, late=True)
+@_rule("other-author", VETO, late=True, asks=lambda q: bool(q.authors))
 def _other_author(c: Candidate) -> bool:
     """The entry credits the words asked about to someone else.
 
