@@ -4,7 +4,8 @@
 
 - the shipped knowledge with the public question set (``../shared/eval/questions.jsonl``);
 - the six sets of ``../shared/eval/generality`` (each a knowledge folder and its questions);
-- our own sets in ``tests/data/generality``, written by the same method.
+- our own sets in ``tests/data/generality``, written by the same method;
+- with ``--paraphrases``, our own phrasings and traps about Kim and Kanye (``tests/data``).
 
 For each question it keeps the best match and whether that match's answer would be right, so
 that the answer thresholds can be swept without asking again. ``--loo`` chooses the thresholds on
@@ -27,7 +28,8 @@ from bot.core.engine import ANSWER_AT, CONTENT_AT, COVERAGE_AT
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
-OWN = ROOT / "tests" / "data" / "generality"
+DATA = ROOT / "tests" / "data"
+OWN = DATA / "generality"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +66,19 @@ class Outcome:
         )
 
 
-def discover() -> list[QuestionSet]:
-    """Every development set that is present beside this checkout."""
+def discover(with_paraphrases: bool = False) -> list[QuestionSet]:
+    """Every development set that is present beside this checkout.
+
+    ``with_paraphrases`` adds our own sets about Kim and Kanye (``tests/data/paraphrases*.jsonl``),
+    which the engine was tuned on: they weigh in the choice of thresholds for their traps.
+    """
     sets: list[QuestionSet] = []
     public = SHARED / "questions.jsonl"
     if public.is_file():
         sets.append(QuestionSet("kim-kanye", None, public))
+    if with_paraphrases:
+        for path in sorted(DATA.glob("paraphrases*.jsonl")):
+            sets.append(QuestionSet("kim-kanye-" + path.stem, None, path))
     for root in (SHARED / "generality", OWN):
         if root.is_dir():
             for folder in sorted(p for p in root.iterdir() if (p / "questions.jsonl").is_file()):
@@ -174,8 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="print every miss")
     parser.add_argument("--loo", action="store_true", help="leave-one-set-out threshold choice")
     parser.add_argument("--only", nargs="*", default=None, help="score only these sets")
+    parser.add_argument(
+        "--paraphrases", action="store_true", help="add our own Kim and Kanye sets (tests/data/paraphrases*)"
+    )
     args = parser.parse_args(argv)
-    sets = [s for s in discover() if args.only is None or s.name in args.only]
+    sets = [s for s in discover(args.paraphrases) if args.only is None or s.name in args.only]
     results = {s.name: run_set(s) for s in sets}
     total = Tally(0, 0, 0, 0, 0)
     for name, outcomes in results.items():

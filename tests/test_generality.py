@@ -18,12 +18,12 @@ FLOORS: dict[str, tuple[int, int, int]] = {
     "kim-kanye": (24, 0, 0),
     "brady-bundchen": (31, 0, 0),
     "cyrus-hemsworth": (33, 0, 0),
-    "harry-styles": (24, 0, 1),
+    "harry-styles": (25, 0, 1),
     "michael-phelps": (27, 0, 1),
     "reynolds-lively": (31, 0, 0),
-    "swift-kelce": (30, 0, 1),
+    "swift-kelce": (31, 0, 1),
     "harry-kane": (21, 0, 1),
-    "harry-meghan": (32, 0, 0),
+    "harry-meghan": (33, 0, 0),
     "jeff-daniels": (19, 0, 1),
     # "What is the name of Megan Thee Stallion's debut album?" is answered with the fact that it is
     # out on Friday: no word tells that the article never names it.

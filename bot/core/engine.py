@@ -76,7 +76,7 @@ __all__ = ["ANSWER_AT", "CONTENT_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Ma
 #: Scores at or above this are answered (when coverage agrees).
 ANSWER_AT = 0.70
 #: The share of the question's weight an answering entry must explain.
-COVERAGE_AT = 0.70
+COVERAGE_AT = 0.675
 #: The share of the question's words other than names an answering entry must explain: in
 #: knowledge where each person has few facts, a name weighs so much that "What did X win in
 #: 2005?" covers most of an entry about X's album of 2005.
