@@ -11,6 +11,7 @@ import pytest
 from bot.core import Engine, KnowledgeBase, load_knowledge
 from bot.core.lexicon import Lexicon, fold_table, lexicon, phrase_key
 from bot.core.text import STOPWORDS, normalize, words
+from tests.test_rules import PEOPLE
 
 DATA = Path(__file__).parent / "data"
 PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "eval" / "questions.jsonl"
@@ -150,24 +151,10 @@ def test_public_questions_are_among_those_checked() -> None:
 
 # -- an invented knowledge base with no synonyms of its own ---------------------------------------
 
-# Invented people, facts and quote: none of it is true of anyone.
-NO_SYNONYMS = """\
-sources:
-  - id: invented
-    title: "Ada and Max: An Invented Story"
-    publisher: The Invented Weekly
-
-people:
-  - id: ada-star
-    name: Ada Star
-    aliases: [Ada]
-  - id: max-power
-    name: Max Power
-    aliases: [Max]
-  - id: lena-vale
-    name: Lena Vale
-    aliases: [Lena]
-
+# Invented people (those of test_rules.py), facts and quote: none of it is true of anyone.
+NO_SYNONYMS = (
+    PEOPLE
+    + """
 facts:
   - id: ada-husband
     about: [ada-star]
@@ -207,6 +194,7 @@ quotes:
     where: to Radio Nova
     sources: [invented]
 """
+)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ wrote something, and to whom.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -379,6 +379,16 @@ class Analyzer:
                     break
         return frozenset(out)
 
+    def _group_words(
+        self, parts: list[str | frozenset[str]], groups: frozenset[str]
+    ) -> Iterator[tuple[int, str]]:
+        """The position and group of each word of a parsed text that belongs to one of these groups."""
+        for i, part in enumerate(parts):
+            if not isinstance(part, frozenset):
+                group = self.group(part)
+                if group is not None and group in groups:
+                    yield i, group
+
     def partners(
         self, text: str, groups: frozenset[str], *, question: bool = True
     ) -> dict[str, frozenset[str]]:
@@ -391,12 +401,7 @@ class Analyzer:
         """
         _, parts, _, _ = self._parsed(text, question)
         out: dict[str, set[str]] = {}
-        for i, part in enumerate(parts):
-            if isinstance(part, frozenset):
-                continue
-            group = self.group(part)
-            if group not in groups:
-                continue
+        for i, group in self._group_words(parts, groups):
             sides: list[frozenset[str]] = []
             for side in (range(i - 1, -1, -1), range(i + 1, len(parts))):
                 for j in side:
@@ -419,12 +424,7 @@ class Analyzer:
         """
         ws, parts, ends, possessive = self._parsed(text, fuzzy)
         out: dict[str, set[str]] = {}
-        for i, part in enumerate(parts):
-            if isinstance(part, frozenset):
-                continue
-            group = self.group(part)
-            if group not in groups:
-                continue
+        for i, group in self._group_words(parts, groups):
             for j in range(i - 1, -1, -1):
                 before = parts[j]
                 if isinstance(before, frozenset):

@@ -48,7 +48,7 @@ import dataclasses
 import heapq
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .analyzer import SETTING_NOUNS, Analysis, Analyzer, person_token
@@ -575,18 +575,35 @@ class Engine:
 
     def _other_actor(self, e: int, asked: dict[str, frozenset[str]]) -> bool:
         """Whether an entry's texts name someone else, never the asked one, doing an act asked about."""
+        return self._other_people(e, asked, self._actors_cache, self._read_actors)
+
+    def _read_actors(self, text: str) -> dict[str, frozenset[str]]:
+        return self.analyzer.actors(text, self.analyzer.actions, fuzzy=False)
+
+    def _read_partners(self, text: str) -> dict[str, frozenset[str]]:
+        return self.analyzer.partners(text, self.analyzer.relations, question=False)
+
+    def _other_people(
+        self,
+        e: int,
+        asked: dict[str, frozenset[str]],
+        cache: dict[str, dict[str, frozenset[str]]],
+        read: Callable[[str], dict[str, frozenset[str]]],
+    ) -> bool:
+        """Whether an entry's texts name people for a group asked about (an act, a relation), never
+        those the question names; ``read`` finds them in one text, ``cache`` keeps them by entry."""
         if not self._held(e, asked):
             return False
         entry = self._entries[e]
-        actors = self._actors_cache.get(entry.id)
-        if actors is None:
-            actors = {}
+        found = cache.get(entry.id)
+        if found is None:
+            found = {}
             phrasings, others = _entry_texts(entry)
             for text in [*phrasings, *others]:
-                for act, people in self.analyzer.actors(text, self.analyzer.actions, fuzzy=False).items():
-                    actors[act] = actors.get(act, frozenset()) | people
-            self._actors_cache[entry.id] = actors
-        return any(act in actors and people.isdisjoint(actors[act]) for act, people in asked.items())
+                for group, people in read(text).items():
+                    found[group] = found.get(group, frozenset()) | people
+            cache[entry.id] = found
+        return any(group in found and people.isdisjoint(found[group]) for group, people in asked.items())
 
     def _opposites(self, weights: dict[int | None, tuple[float, float]]) -> dict[int, frozenset[int]]:
         """The opposites the knowledge holds of each question token (those the question lacks)."""
@@ -615,19 +632,7 @@ class Engine:
 
     def _other_partner(self, e: int, asked: dict[str, frozenset[str]]) -> bool:
         """Whether an entry's texts name who took part in a relation asked about, never the asked one."""
-        if not self._held(e, asked):
-            return False
-        entry = self._entries[e]
-        partners = self._partners_cache.get(entry.id)
-        if partners is None:
-            partners = {}
-            phrasings, others = _entry_texts(entry)
-            for text in [*phrasings, *others]:
-                found = self.analyzer.partners(text, self.analyzer.relations, question=False)
-                for rel, people in found.items():
-                    partners[rel] = partners.get(rel, frozenset()) | people
-            self._partners_cache[entry.id] = partners
-        return any(rel in partners and people.isdisjoint(partners[rel]) for rel, people in asked.items())
+        return self._other_people(e, asked, self._partners_cache, self._read_partners)
 
     def _entry_authors(self, entry: Entry) -> frozenset[str]:
         """The people a fact's texts say wrote or said something (see `_authors`); a quote's speaker."""

@@ -339,6 +339,11 @@ def _reversed_roles(c: Candidate) -> bool:
     return not c.is_quote and bool(q.roles[0]) and c.engine._reversed(c.entry, q.roles)
 
 
+def _texts_say_otherwise(c: Candidate) -> bool:
+    """Whether a fact's texts may be read for who did what: not when the question restates one."""
+    return not c.is_quote and c.best_phrasing < RESTATED
+
+
 @_rule("other-actor", VETO, late=True, asks=lambda q: bool(q.actors))
 def _other_actor(c: Candidate) -> bool:
     """The entry says someone else did what the question says its person did.
@@ -346,13 +351,7 @@ def _other_actor(c: Candidate) -> bool:
     "What did Liam Payne win at the Grammys?" is not answered by Liam Payne's reaction to Harry
     Styles's win (unless the question restates one of its phrasings).
     """
-    q = c.query
-    return (
-        not c.is_quote
-        and bool(q.actors)
-        and c.best_phrasing < RESTATED
-        and c.engine._other_actor(c.e, q.actors)
-    )
+    return _texts_say_otherwise(c) and c.engine._other_actor(c.e, c.query.actors)
 
 
 @_rule("other-partner", VETO, late=True, asks=lambda q: bool(q.partners))
@@ -362,13 +361,7 @@ def _other_partner(c: Candidate) -> bool:
     "Who was Kanye dating in 2003?" is not answered by "Kim was dating Ray J" (unless the
     question restates one of its phrasings).
     """
-    q = c.query
-    return (
-        not c.is_quote
-        and bool(q.partners)
-        and c.best_phrasing < RESTATED
-        and c.engine._other_partner(c.e, q.partners)
-    )
+    return _texts_say_otherwise(c) and c.engine._other_partner(c.e, c.query.partners)
 
 
 @_rule("other-author", VETO, late=True, asks=lambda q: bool(q.authors))
