@@ -2,13 +2,16 @@
 
 The steps, in order: normalise and split into words; find the people named
 (names and aliases, with typos forgiven in questions) and put a person token
-``@<id>`` in their place; stem the other words; fold synonym groups (which may
-be phrases) into one group token; drop stop words; in questions, correct words
-the knowledge base has never seen to the closest word it has. In a long
+``@<id>`` in their place; stem the other words; fold the groups of the engine's
+lexicon and the curator's synonyms (which may be phrases) into one group token
+each, compounds into several, filler into none; drop stop words; in questions,
+read a word the knowledge base has never seen as another form of a known one
+("older", "reaction", "neighbourhood"), else as the closest word it has. In a long
 question, the words before the clause it asks in are marked as its context
 (and its unknown words dropped). `Analyzer.roles`, `Analyzer.authors` and
 `Analyzer.listeners` tell who is named before and after "about", who said or
-wrote something, and to whom.
+wrote something, and to whom; `Analyzer.actors` and `Analyzer.partners` who
+did an act or took part in a relation.
 """
 
 from __future__ import annotations

@@ -1,45 +1,27 @@
 """The answering engine: find the fact or quote a question asks for, or decline.
 
-How a question is matched:
+How a question is matched (README's "How a question is answered" tells it for users):
 
-1. The people it names are resolved first (`bot.core.analyzer`). An entry can
-   only answer if every person named appears in it, and at least one of them
-   is what the entry is *about* (its subjects; a quote's speaker). A question
-   about someone the knowledge base only mentions in passing ("Who is Ray J
-   dating now?") is therefore not answered from a fact about somebody else.
-2. The index (`bot.core.index`) picks the entries that hold the question's
-   rarest words; each is scored with term weights (BM25's inverse document
-   frequency, so a word found in few entries counts for more, and an unknown
-   word costs as much as the rarest known one; in a long question, the words of
-   the preamble before the clause it asks in weigh a third, its chatter
-   nothing: "My friend insists ..., when did they first meet?"):
-   *coverage* is the share of the question's weight the entry explains
-   (a word found only in a fact's answer explains less than one in a phrasing);
-   *fit* is the best F-score of the question against one of its phrasings, its
-   answer, its quote or the quote's setting (speaker, where, when: "Kanye
-   Seacrest interview"). The score is their mean, so 1.0 is a question that is
-   exactly a phrasing.
-3. Some questions fit an entry's words but not what it is about; the score is
-   then lowered: a name the knowledge does not know ("Taylor Swift", or a word
-   it knows only inside a name: "for Stronger"); a year or a who/where/when/why/how
-   the entry never gives (a who, where or why, which ask for a person, place or
-   reason, the most); a first-named person, a person named before "about", or
-   people named together ("Kim and Ray J"), the entry is not about; someone
-   named in place of a subject the best-fitting phrasing names ("When did Kim
-   meet Ray J?" of when Kim met Kanye, "Who was Kanye dating in 2003?" of whom
-   Kim dated), or named neither in its subjects nor in the text it fits
-   ("Kanye's nickname for Kim?" of Kanye's profile). An entry does not answer
-   at all when its texts name the question's people the other way round around
-   "about", or credit the words asked about to someone else ("What song did Kim
-   write about Kanye?" of Kanye's verse about Kim; "What did Kanye's boy
-   say?"). A quote answers only a question that asks for words ("said",
-   "lyrics", "speak to"), repeats some or fits one of its phrasings naming its
-   speaker, and never one asking for someone else's words ("What did Kim
-   say?") or for words said to someone it was not said to or about ("What did
-   Kanye tell Paris Hilton?").
-4. Answer when the score and the coverage clear their thresholds and the
-   answer is not one of many people's alike ("When was he born?"); else
-   decline and offer up to three close questions.
+1. The analyzer (`bot.core.analyzer`) finds the people it names, then its words: stemmed,
+   folded into the groups of the engine's lexicon (`bot.core.lexicon`) and the curator's
+   synonyms, filler dropped, other forms and typos read as known words.
+2. Only entries about the people named (or quotes they said) are candidates; the index
+   (`bot.core.index`) picks those holding the question's rarest words. Each word weighs by its
+   inverse document frequency (BM25's); a word the knowledge never uses weighs as much as the
+   rarest one if it may be a name, `UNKNOWN_PLAIN` of that otherwise; a lexicon word the
+   knowledge lacks stands in for its narrower kin (`RELATED` credit); in a long question the
+   preamble's words weigh `CONTEXT`.
+3. Each candidate gets *coverage* (the share of the question's weight its texts explain; a word
+   only its answer holds explains `ANSWER_ONLY` of itself) and *fit* (the best F-score of the
+   question against one of its phrasings, its answer, its quote or the quote's setting); the
+   score is their weighted mean (`COVERAGE_WEIGHT`), so 1.0 is a question that is exactly a
+   phrasing.
+4. The rules of `bot.core.rules` lower the score or veto the entry where the words fit but the
+   meaning does not (who is asked about, whose words, what kind of answer); each match keeps the
+   names of the rules that fired (`Engine.explain` shows them).
+5. Answer when score, coverage and the coverage of the words other than names clear
+   `ANSWER_AT`, `COVERAGE_AT` and `CONTENT_AT`, and the answer is not one of many people's alike
+   ("When was he born?"); else decline and offer up to three close questions.
 """
 
 from __future__ import annotations
