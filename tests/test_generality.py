@@ -21,7 +21,7 @@ FLOORS: dict[str, tuple[int, int, int]] = {
     "harry-styles": (25, 0, 1),
     "michael-phelps": (27, 0, 1),
     "reynolds-lively": (31, 0, 0),
-    "swift-kelce": (31, 0, 1),
+    "swift-kelce": (32, 0, 1),
     "harry-kane": (21, 0, 1),
     "harry-meghan": (33, 0, 0),
     "jeff-daniels": (19, 0, 1),

@@ -63,6 +63,9 @@ COVERAGE_AT = 0.675
 #: knowledge where each person has few facts, a name weighs so much that "What did X win in
 #: 2005?" covers most of an entry about X's album of 2005.
 CONTENT_AT = 0.50
+#: A question naming nobody is ambiguous when an entry about other people scores this share of
+#: the best one's score, or more (`Engine._ambiguous`).
+ALIKE = 0.9
 #: Declined questions offer entries scoring at least this as "did you mean".
 SUGGEST_AT = 0.40
 _SAY = "say"  # the synonym group token that stands for "said" in quote texts
@@ -816,28 +819,33 @@ class Engine:
         # The F-score of a text holding all of it is at most 2r / (1 + r) (precision 1, recall r).
         return COVERAGE_WEIGHT * share + (1 - COVERAGE_WEIGHT) * (2 * share / (1 + share))
 
-    def _ambiguous(self, best: Match, an: Analysis) -> bool:
+    def _ambiguous(self, top: list[Match], an: Analysis) -> bool:
         """Whether a question that names nobody fits facts about different people alike.
 
-        "When was he born?" holds only words that every birthday fact holds; answering
-        one of them would be a guess. A question whose words single out one person's
-        facts ("Who founded Skims?") is not ambiguous, nor one whose other fits share a
-        person with the best (Kim's children are also in Kim's profile).
+        "When was he born?" holds only words that every birthday fact holds, and fits each as
+        well; answering one of them would be a guess. A question whose words single out one
+        person's facts ("Who founded Skims?"), fit one far better than the rest ("Why do fans
+        trade bracelets?" of the fans' tradition, not of the one time Travis traded one), or
+        whose other fits share a person with the best (Kim's children are also in Kim's profile)
+        is not ambiguous.
         """
-        if an.people:
+        if an.people or not top:
             return False
         ix = self.index
+        best = top[0]
         e = self._position[best.entry.id]
-        held = ix.entry_tokens.row(e)
+        held = set(ix.entry_tokens.row(e))
         matched = [t for t in (ix.token_id(tok) for tok in an.tokens) if t is not None and t in held]
         if not matched:
             return False
-        rows = sorted((ix.postings.row(t) for t in matched), key=len)
-        common = set(rows[0])
-        for row in rows[1:]:
-            common.intersection_update(row)
         mine = set(ix.entry_subjects.row(e))
-        return any(other != e and mine.isdisjoint(ix.entry_subjects.row(other)) for other in common)
+        for m in top[1:]:
+            other = self._position[m.entry.id]
+            if m.score < ALIKE * best.score or not mine.isdisjoint(ix.entry_subjects.row(other)):
+                continue
+            if set(matched) <= set(ix.entry_tokens.row(other)):
+                return True
+        return False
 
     def explain(self, question: str, limit: int = 5) -> Explanation:
         """How a question is read and scored: its people, words and weights, the top candidates
@@ -845,6 +853,7 @@ class Engine:
         top, an, query = self._match(question, limit, explain=True)
         ix = self.index
         words: list[WordWeight] = []
+        plain_unknown = {stem(w) for w in an.unknown} if not an.unknown_names else set()
         if query is not None:
             for token, credit in an.tokens.items():
                 tid = ix.token_id(token)
@@ -852,7 +861,9 @@ class Engine:
                     weight = query.weights[tid][0]
                     note = "context" if token in an.context else ""
                 else:
-                    weight = ix.unknown_idf * (CONTEXT if token in an.context else 1.0)
+                    plain = UNKNOWN_PLAIN if token in plain_unknown else 1.0
+                    light = LIGHT if token in self.analyzer.light else 1.0
+                    weight = ix.unknown_idf * (CONTEXT if token in an.context else 1.0) * plain * light
                     stand_in = next(
                         (t for t in self.analyzer.related.get(token, ()) if ix.token_id(t) in query.weights),
                         None,
@@ -891,8 +902,8 @@ class Engine:
 
     def best(self, question: str) -> tuple[Match | None, bool]:
         """The best match for a question (None: nothing fits) and whether it is `_ambiguous`."""
-        top, an, _ = self._match(question, 1)
-        return (top[0], self._ambiguous(top[0], an)) if top else (None, False)
+        top, an, _ = self._match(question, 4, useful=SUGGEST_AT)
+        return (top[0], self._ambiguous(top, an)) if top else (None, False)
 
     def ask(self, question: str, *, exhaustive: bool = False) -> Answer:
         """Answer one question, or decline with up to three suggestions (``exhaustive``: see `matches`)."""
@@ -902,7 +913,7 @@ class Engine:
             and top[0].score >= ANSWER_AT
             and top[0].coverage >= COVERAGE_AT
             and top[0].content >= CONTENT_AT
-            and not self._ambiguous(top[0], an)
+            and not self._ambiguous(top, an)
         ):
             return self.answer_for(top[0].entry, question, top[0].score)
         suggestions = tuple(m.label for m in top if m.score >= SUGGEST_AT)[:3]

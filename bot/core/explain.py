@@ -76,8 +76,8 @@ class Explanation:
             note = f"  ({w.note})" if w.note else ""
             lines.append(f"    {w.token:<24} {w.weight:6.2f} x {w.credit:.2f}{note}")
         lines.append(
-            f"Candidates (answered at score >= {self.answer_at:.2f}, coverage >= {self.coverage_at:.2f}"
-            f" and words other than names >= {self.content_at:.2f}):"
+            f"Candidates (answered at score >= {self.answer_at:g}, coverage >= {self.coverage_at:g}"
+            f" and words other than names >= {self.content_at:g}):"
         )
         if not self.candidates:
             lines.append("  none: no entry holds any of its words")
