@@ -85,6 +85,8 @@ CHAT_SHORTHAND = {
     "abt": "about",
     "w": "with",
     "rn": "now",
+    "yrs": "years",
+    "yr": "year",
 }
 _TELL = frozenset({"tell", "tells", "told", "telling"})
 _BEING = frozenset({"is", "was", "are", "were", "be", "been", "being", "get", "got", "gets", "getting"})
