@@ -20,14 +20,14 @@ FLOORS: dict[str, tuple[int, int, int]] = {
     "cyrus-hemsworth": (33, 0, 0),
     "harry-styles": (25, 0, 1),
     "michael-phelps": (27, 0, 1),
-    "reynolds-lively": (31, 0, 0),
+    "reynolds-lively": (32, 0, 0),
     "swift-kelce": (32, 0, 1),
-    "harry-kane": (25, 0, 1),
+    "harry-kane": (26, 0, 1),
     "harry-meghan": (33, 0, 0),
     "jeff-daniels": (20, 0, 1),
     # "What is the name of Megan Thee Stallion's debut album?" is answered with the fact that it is
     # out on Friday: no word tells that the article never names it.
-    "megan-thee-stallion": (21, 1, 0),
+    "megan-thee-stallion": (22, 1, 0),
 }
 SETS = {s.name: s for s in discover()}
 

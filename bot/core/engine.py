@@ -121,7 +121,7 @@ LIGHT = 0.3
 #: The credit of a related word standing in for one the knowledge never uses (`bot.core.lexicon`).
 RELATED = 0.9
 #: The share of the score that coverage makes up; the rest is the best fit.
-COVERAGE_WEIGHT = 0.5
+COVERAGE_WEIGHT = 0.6
 #: How much a word found only in a fact's answer explains of the question.
 ANSWER_ONLY = 0.68
 EARLY = [r for r in RULES if not r.late]
