@@ -510,9 +510,9 @@ class Analyzer:
                 cost = EDIT_COST if len(word) >= 5 else 0.5
                 result = (best[0], 1.0 - cost * best[1])
         if result is None and len(word) >= 3:
-            # A stop word with a letter missing or extra ("wich", "abut") is that stop word.
-            # Only insertions and deletions: "tall" must not become "tell" and vanish.
-            stops = self._stops_by_initial.get(word[0], [])
+            # A stop word with a letter missing ("wich", "abut") is that stop word. Only a
+            # missing letter: "tall" must not become "tell", nor "shoes" "shes", and vanish.
+            stops = [w for w in self._stops_by_initial.get(word[0], []) if len(w) > len(word)]
             best = process.extractOne(word, stops, scorer=Indel.distance, score_cutoff=1)
             if best is not None:
                 result = (best[0], 1.0)
