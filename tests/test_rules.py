@@ -334,6 +334,31 @@ def test_no_reason_a_why_question_of_an_entry_giving_no_reason() -> None:
     _declined_by(engine, "Why did Ada and Max split?", "ada-max-split", "no-reason")
 
 
+_FOUNDED = """\
+facts:
+  - id: ada-label
+    about: [ada-star]
+    questions: [Did Ada Star found Starlight Records?]
+    answer: {answer}
+    sources: [invented]
+  - id: max-born
+    about: [max-power]
+    questions: [When was Max Power born?]
+    answer: Max Power was born in 1990.
+    sources: [invented]
+"""
+
+
+@covers("no-time")
+def test_no_time_a_when_question_of_an_entry_giving_no_time() -> None:
+    engine = _engine(_FOUNDED.format(answer="Ada Star founded the label Starlight Records."))
+    _answers(engine, "Did Ada Star found Starlight Records?", "ada-label")
+    _declined_by(engine, "When did Ada Star found Starlight Records?", "ada-label", "no-time")
+    dated = _engine(_FOUNDED.format(answer="Ada Star founded the label Starlight Records in 2019."))
+    _quiet(dated, "When did Ada Star found Starlight Records?", "ada-label", "no-time")
+    _answers(dated, "When did Ada Star found Starlight Records?", "ada-label")
+
+
 @covers("other-kind")
 def test_other_kind_a_how_question_of_an_entry_telling_when() -> None:
     engine = _engine(

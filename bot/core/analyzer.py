@@ -29,6 +29,7 @@ from .text import (
     MAX_QUERY_CHARS,
     QUESTION_TYPES,
     STOPWORDS,
+    TELL,
     amount_of,
     chat_words,
     normalize,
@@ -82,7 +83,9 @@ _ASKING = frozenset(
 )
 #: Words of the say and song groups that name a setting or a work, not an act ("the Seacrest
 #: interview", "a Kanye quote", "the Keri Hilson song").
-SETTING_NOUNS = ("interview", "song", "single", "track", "lyric", "verse", "line")
+SETTING_NOUNS = frozenset(
+    "interview interviews song songs single singles track tracks lyric lyrics verse verses line lines".split()
+)
 _POSSESSIVE_PRONOUNS = frozenset({"his", "her", "their"})
 #: Texts whose parse `Analyzer._parsed` remembers (a question and the texts of its candidates).
 _PARSED_TEXTS = 256
@@ -367,7 +370,7 @@ class Analyzer:
         for i, part in enumerate(parts):
             if (
                 isinstance(part, frozenset)
-                or part.startswith(SETTING_NOUNS)
+                or part in SETTING_NOUNS
                 or self.group(part) not in groups
             ):
                 continue
@@ -456,7 +459,7 @@ class Analyzer:
             if not isinstance(part, frozenset) or i == 0:
                 continue
             prev = parts[i - 1]
-            if isinstance(prev, str) and prev.startswith("tel") and self.group(prev) == cue:
+            if isinstance(prev, str) and prev in TELL:
                 out.update(part)  # "tell", "told", "telling" take the listener directly
             elif prev == "to" and i >= 2 and isinstance(parts[i - 2], str):
                 word = parts[i - 2]

@@ -641,7 +641,7 @@ class Engine:
         cue_word = next(
             (w for w in self.analyzer.words_of(question) if self.analyzer.group(w) in QUOTE_CUES), ""
         )
-        if cue_word.startswith(SETTING_NOUNS):
+        if cue_word in SETTING_NOUNS:
             # "the Ryan Seacrest interview", "the Keri Hilson track": the one interviewed or
             # interviewing, whose song it is, not whose words are asked for.
             return frozenset()

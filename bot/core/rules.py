@@ -226,6 +226,15 @@ def _no_reason(c: Candidate) -> bool:
     return _kind_missing(c, "why")
 
 
+@_rule("no-time", 0.6, family="kind", asks=lambda q: q.kind == QUESTION_TYPES["when"])
+def _no_time(c: Candidate) -> bool:
+    """A when-question of an entry that gives no time: no date, no year or month in its answer.
+
+    "When did Kim found KKW Beauty?" is not answered by who the mogul behind it is.
+    """
+    return _kind_missing(c, "when")
+
+
 @_rule("no-number", 0.6, family="kind", asks=lambda q: q.amount == COUNT)
 def _no_number(c: Candidate) -> bool:
     """A how-many question of an entry that gives no number.
@@ -244,7 +253,7 @@ def _no_duration(c: Candidate) -> bool:
 
 @_rule("other-kind", 0.85, family="kind", asks=lambda q: bool(q.kind))
 def _other_kind(c: Candidate) -> bool:
-    """A when-, how- or who-question of an entry none of whose texts answers that kind of question."""
+    """A how- or who-question of an entry none of whose texts answers that kind of question."""
     q = c.query
     return bool(q.kind) and not q.kind & c.engine.index.entry_types[c.e]
 

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_QUERY_CHARS",
     "QUESTION_TYPES",
     "STOPWORDS",
+    "TELL",
     "amount_of",
     "chat_words",
     "content_pairs",
@@ -67,7 +68,8 @@ STOPWORDS = frozenset(
     year years kindly inform apparently supposedly allegedly somewhere keep keeps keeping
     right correct sorry connected connection linked
     without instead besides while until upon within across toward towards via per among whether
-    though although unless onto usually overall generally typically normally
+    though although unless onto usually overall generally typically normally between beside
+    beyond behind above below around inside outside throughout along amid despite except
     """.split()
 )
 #: Chat shorthand for a word the knowledge spells out ("kim n kanye", "b4 kanye", "ppl say").
@@ -88,7 +90,8 @@ CHAT_SHORTHAND = {
     "yrs": "years",
     "yr": "year",
 }
-_TELL = frozenset({"tell", "tells", "told", "telling"})
+#: The forms of "tell", which take whom words were said to ("told Seacrest").
+TELL = frozenset({"tell", "tells", "told", "telling"})
 _BEING = frozenset({"is", "was", "are", "were", "be", "been", "being", "get", "got", "gets", "getting"})
 #: Words after which a two-digit number is a year ("back in 09").
 _YEAR_OPENERS = frozenset({"in", "since", "from", "around", "before", "after", "until", "til"})
@@ -138,7 +141,7 @@ def chat_words(ws: list[str]) -> list[str]:
     """
     out = []
     for i, w in enumerate(ws):
-        if w in _TELL and ws[i + 1 : i + 2] in (["me"], ["us"]):
+        if w in TELL and ws[i + 1 : i + 2] in (["me"], ["us"]):
             # "tell me when they met" asks and "someone told me" reports; "what did Kanye tell
             # Seacrest" quotes.
             continue
