@@ -24,7 +24,7 @@ FLOORS: dict[str, tuple[int, int, int]] = {
     "swift-kelce": (32, 0, 1),
     "harry-kane": (26, 0, 1),
     "harry-meghan": (33, 0, 0),
-    "jeff-daniels": (20, 0, 1),
+    "jeff-daniels": (21, 0, 1),
     # "What is the name of Megan Thee Stallion's debut album?" is answered with the fact that it is
     # out on Friday: no word tells that the article never names it.
     "megan-thee-stallion": (22, 1, 0),

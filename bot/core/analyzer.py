@@ -368,11 +368,7 @@ class Analyzer:
         ws, parts, ends, possessive = self._parsed(text, fuzzy)
         out: set[str] = set()
         for i, part in enumerate(parts):
-            if (
-                isinstance(part, frozenset)
-                or part in SETTING_NOUNS
-                or self.group(part) not in groups
-            ):
+            if isinstance(part, frozenset) or part in SETTING_NOUNS or self.group(part) not in groups:
                 continue
             for j in range(i - 1, -1, -1):
                 before = parts[j]
