@@ -324,3 +324,39 @@ def test_how_asks_for_a_manner_that_a_yes_no_phrasing_does_not_give(engine: Engi
     # "Does Kim want to divorce Kanye?" holds every word but asks no "how".
     answer = engine.ask("How does Kim Kardashian want her divorce from Kanye to go?")
     assert answer.entry_id == "smooth-split"
+
+
+# Invented knowledge: a film nobody in it is named in, and two people's birthdays.
+_NAMELESS = """\
+sources:
+  - id: invented
+    title: "An Invented Story"
+    publisher: The Invented Weekly
+people:
+  - id: ada-star
+    name: Ada Star
+  - id: max-power
+    name: Max Power
+facts:
+  - id: starlight-oscars
+    questions: [How many Oscars did Starlight win?]
+    answer: The film Starlight won three Oscars.
+    sources: [invented]
+  - id: ada-born
+    about: [ada-star]
+    questions: [When was Ada Star born?]
+    answer: Ada Star was born in 1990.
+    sources: [invented]
+  - id: max-born
+    about: [max-power]
+    questions: [When was Max Power born?]
+    answer: Max Power was born in 1991.
+    sources: [invented]
+"""
+
+
+def test_a_question_naming_nobody_is_answered_unless_it_fits_several_people_alike() -> None:
+    engine = Engine(parse_files([("kb.yaml", _NAMELESS)]))
+    answer = engine.ask("How many Oscars did Starlight win?")
+    assert answer.answered and answer.entry_id == "starlight-oscars"
+    assert not engine.ask("When was he born?").answered
