@@ -226,6 +226,11 @@ class Analyzer:
         self._corrections.clear()
 
     @property
+    def english(self) -> frozenset[str]:
+        """The words of the engine's lexicon: English it knows, whatever the knowledge."""
+        return self._english
+
+    @property
     def known_stems(self) -> frozenset[str]:
         """The stems of every word of the vocabulary."""
         return self._known_stems

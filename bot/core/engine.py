@@ -107,7 +107,7 @@ _LENGTH = re.compile(
     re.IGNORECASE,
 )
 #: A word inside a sentence (not its first), with its case as written.
-_CAPITAL = re.compile(r"(?<![.!?:;]\s)(?<![“\"(\[])(?<!^)\b([^\W\d_][^\W\d_']+)")
+_CAPITAL = re.compile(r"(?<![.!?:;]\s)(?<![“\"(\[])(?<!^)\b[A-Z][^\W\d_']+")
 #: A name after "with", "by" or "against": whom something was done with ("won with the Patriots").
 _PARTNER = re.compile(rf"\b(?:with|by|against)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]")
 #: The weight of a word only the preamble of a long question holds ("I read that ..., is it true
@@ -236,7 +236,6 @@ class Engine:
         builder = IndexBuilder()
         vocabulary: set[str] = set()
         capital: set[str] = set()  # words written capitalised inside a sentence
-        lower: set[str] = set()  # words written in lower case
         tokens_of = self.analyzer.knowledge_tokens
         for entry in self._entries:
             phrasings, others = _entry_texts(entry)
@@ -246,8 +245,7 @@ class Engine:
             docs: list[tuple[int, Iterable[str]]] = []
             types = 0
             for text in [*phrasings, *others]:
-                for match in _CAPITAL.finditer(text):
-                    (capital if match.group(1)[0].isupper() else lower).add(match.group(1).casefold())
+                capital.update(_CAPITAL.findall(text))
             for i, text in enumerate(phrasings):
                 ws = words(normalize(text, None))
                 vocabulary.update(ws)
@@ -283,7 +281,9 @@ class Engine:
         self.analyzer.learn(vocabulary)
         self.analyzer.forget_runs()
         light = dict.fromkeys(self.analyzer.light, LIGHT)
-        names = {t for w in capital - lower - STOPWORDS for t in tokens_of([w]) if not t.startswith("@")}
+        # Capitalised words that are no English the engine knows: names of clubs, shows, places.
+        words_of_names = {w.casefold() for w in capital} - STOPWORDS - self.analyzer.english
+        names = {t for w in words_of_names for t in tokens_of([w]) if not t.startswith("@")}
         return builder.build(vocabulary, self.analyzer.known_stems, light, names)
 
     def _names_someone(self, fact: Fact) -> bool:
