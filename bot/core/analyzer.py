@@ -184,8 +184,17 @@ class Analyzer:
         self.relations = frozenset(
             self._synonyms[k] for k in map(phrase_key, lex.relations) if k in self._synonyms
         )
-        self._max_synonym = max((len(k) for k in self._synonyms), default=1)
-        self._synonym_starts = {key[0] for key in self._synonyms if len(key) > 1}
+        # The lengths of the phrases each word starts, longest first (a phrase is tried whole).
+        lengths: dict[str, set[int]] = {}
+        for key in self._synonyms:
+            if len(key) > 1:
+                lengths.setdefault(key[0], {1}).add(len(key))
+        self._synonym_lengths = {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
+        # The first two words of every phrase: most words that may start one are stop words
+        # ("in", "on"), and the next word tells at once whether any phrase starts there.
+        self._synonym_pairs = {key[:2] for key in self._synonyms if len(key) > 1}
+        # The tokens each group folds into: itself, a compound's several, filler's none.
+        self._parts = {g: tuple(g.split(COMPOUND)) if g else () for g in set(self._synonyms.values())}
 
         vocab = set(vocabulary) | self._alias_words
         for group in kb.synonyms:
@@ -555,9 +564,9 @@ class Analyzer:
     def _run_tokens(self, run: tuple[str, ...]) -> tuple[str, ...]:
         tokens = self._runs.get(run)
         if tokens is None:
-            result = Analysis()
-            self._fold([(stem(w), 1.0, w in STOPWORDS) for w in run], result)
-            tokens = tuple(result.tokens)
+            found: dict[str, float] = {}
+            self._fold([(stem(w), 1.0, w in STOPWORDS) for w in run], found)
+            tokens = tuple(found)
             if len(self._runs) > 200_000:
                 self._runs.clear()
             self._runs[run] = tokens
@@ -594,13 +603,13 @@ class Analyzer:
         asked: set[str] = set()
 
         def flush(context: bool = False) -> None:
-            folded = Analysis()
-            self._fold(run, folded)
-            for token, credit in folded.tokens.items():
+            folded: dict[str, float] = {}
+            asks_when = self._fold(run, folded)
+            for token, credit in folded.items():
                 result.add(token, credit)
-            if not context and not result.kind:
-                result.kind = folded.kind
-            (in_preamble if context else asked).update(folded.tokens)
+            if not context and not result.kind and asks_when:
+                result.kind = QUESTION_TYPES["when"]  # "Kim Kris wedding date" asks when
+            (in_preamble if context else asked).update(folded)
             run.clear()
 
         previous_unknown = False
@@ -675,36 +684,48 @@ class Analyzer:
         """Whether the last word of a name was written as a possessive ("kim's", "kims")."""
         return word in possessive or (word not in self._alias_words and word[:-1] in self._alias_words)
 
-    def _fold(self, run: list[tuple[str, float, bool]], result: Analysis) -> None:
-        """Add a run of stems to the result, synonym phrases first, then the non-stop words."""
+    def _fold(self, run: list[tuple[str, float, bool]], result: dict[str, float]) -> bool:
+        """Add a run of stems to the result (token -> best credit), synonym phrases first, then
+        the non-stop words. True when a compound that asks when was among them ("wedding date")."""
+        asks_when = False
+
+        def add(token: str, credit: float) -> None:
+            if credit > result.get(token, 0.0):
+                result[token] = credit
+
         i = 0
-        synonyms, starts = self._synonyms, self._synonym_starts
+        synonyms, starts, pairs = self._synonyms, self._synonym_lengths, self._synonym_pairs
         while i < len(run):
             token, credit, is_stop = run[i]
-            if token not in starts:
+            lengths = starts.get(token)
+            if lengths is not None and (i + 1 == len(run) or (token, run[i + 1][0]) not in pairs):
+                lengths = None  # no phrase starts with these two words
+            if lengths is None:
                 group = synonyms.get((token,))
                 if group is not None:
-                    for part in group.split(COMPOUND) if group else ():
-                        result.add(part, credit)
+                    for part in self._parts[group]:
+                        add(part, credit)
                 elif not is_stop:
-                    result.add(token, credit)
+                    add(token, credit)
                 i += 1
                 continue
-            for n in range(min(self._max_synonym, len(run) - i), 0, -1):
+            for n in lengths:
+                if n > len(run) - i:
+                    continue
                 key = tuple(s for s, _, _ in run[i : i + n])
                 group = self._synonyms.get(key)
                 if group is not None:
-                    parts = group.split(COMPOUND) if group else []
+                    parts = self._parts[group]
                     for part in parts:
-                        result.add(part, min(c for _, c, _ in run[i : i + n]))
-                    if len(parts) > 1 and _WHEN in parts and not result.kind:
-                        result.kind = QUESTION_TYPES["when"]  # "Kim Kris wedding date" asks when
+                        add(part, min(c for _, c, _ in run[i : i + n]))
+                    asks_when = asks_when or (len(parts) > 1 and _WHEN in parts)
                     i += n
                     break
             else:
                 if not is_stop:
-                    result.add(token, credit)
+                    add(token, credit)
                 i += 1
+        return asks_when
 
 
 def _preamble(normalized: str) -> int:

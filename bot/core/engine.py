@@ -88,9 +88,8 @@ _MONTHS = (
 _DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 #: A time an answer gives: a year, a month, a weekday, a season, a while ago.
 _TIME = re.compile(
-    rf"\b(?:1[5-9]\d\d|2[01]\d\d|(?:{_MONTHS})\b|(?:{_DAYS})|(?:spring|summer|autumn|fall|winter)\b"
-    r"|\w+ (?:days?|weeks?|months?|years?) (?:ago|later|after|before)|(?:last|next) (?:week|month|year))",
-    re.IGNORECASE,
+    rf"\b(?:1[5-9]\d\d|2[01]\d\d|(?:{_MONTHS}|{_DAYS})\b|(?:[Ss]pring|[Ss]ummer|[Aa]utumn|[Ww]inter)\b"
+    r"|\w+ (?:days?|weeks?|months?|years?) (?:ago|later|after|before)\b|(?:last|next) (?:week|month|year)\b)"
 )
 #: A place an answer gives: "in Los Angeles", "at Arrowhead Stadium" (not "in January").
 _PLACE = re.compile(rf"\b(?:in|at|near)\s+(?:the\s+)?(?!(?:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]")
@@ -98,14 +97,15 @@ _NUMBER_WORDS = (
     "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|dozen|"
     "dozens|hundred|hundreds|thousand|thousands|million|millions|billion|billions|several|both"
 )
-#: A number an answer gives ("28 medals", "four children"): it may answer "how many".
-_COUNT = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+#: A number an answer gives ("28 medals", "four children"): it may answer "how many". (Both
+#: of these read the answer in lower case.)
+_COUNT = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b")
 #: A length of time an answer gives ("six weeks", "since 2015"): it may answer "how long".
 _LENGTH = re.compile(
     rf"\b(?:\d+|a|an|one|{_NUMBER_WORDS}|few|many)\s+(?:more\s+)?(?:years?|months?|weeks?|days?|decades?|hours?)\b"
-    r"|\bsince\b|\bfor (?:years|months|decades|weeks)\b",
-    re.IGNORECASE,
+    r"|\bsince\b|\bfor (?:years|months|decades|weeks)\b"
 )
+_DURATIONS = ("year", "month", "week", "day", "decade", "hour", "since")
 #: A word inside a sentence (not its first), with its case as written.
 _CAPITAL = re.compile(r"(?<![.!?:;]\s)(?<![“\"(\[])(?<!^)\b[A-Z][^\W\d_']+")
 #: A name after "with", "by" or "against": whom something was done with ("won with the Patriots").
@@ -244,7 +244,7 @@ class Engine:
                 subjects.add(entry.speaker)
             docs: list[tuple[int, Iterable[str]]] = []
             types = 0
-            for text in [*phrasings, *others]:
+            for text in others:  # (the names phrasings use, answers use too)
                 capital.update(_CAPITAL.findall(text))
             for i, text in enumerate(phrasings):
                 ws = words(normalize(text, None))
@@ -255,27 +255,37 @@ class Engine:
                 # An answer that gives a time or a place answers when or where, asked or not.
                 types |= QUESTION_TYPES["when"] if entry.date or _TIME.search(entry.answer) else 0
                 types |= QUESTION_TYPES["where"] if _PLACE.search(entry.answer) else 0
-                types |= QUESTION_TYPES["who"] if self._names_someone(entry) else 0
-                types |= COUNT if _COUNT.search(entry.answer) else 0
-                types |= LENGTH if _LENGTH.search(entry.answer) else 0
-            ws = words(normalize(" ".join(others), None))
-            vocabulary.update(ws)
-            tokens = tokens_of(ws)
-            if isinstance(entry, Quote):
+                low = entry.answer.lower()
+                types |= COUNT if _COUNT.search(low) else 0
+                if any(unit in low for unit in _DURATIONS) and _LENGTH.search(low):
+                    types |= LENGTH
+            if isinstance(entry, Fact):
+                ws = words(normalize(entry.answer, None))
+                vocabulary.update(ws)
+                tokens = tokens_of(ws)
+                types |= QUESTION_TYPES["who"] if self._names_someone(entry, tokens) else 0
+            else:
+                # A quote's own words, where and when, each read once: its text document is all of
+                # them, its setting documents the speaker with where (and when).
+                own, where, when = (
+                    words(normalize(t or "", None)) for t in (entry.text, entry.where, entry.when)
+                )
+                vocabulary.update(own, where, when)
+                said, there, then = tokens_of(own), tokens_of(where), tokens_of(when)
                 speaker = {person_token(entry.speaker), _SAY}
-                tokens |= speaker
+                tokens = said | there | then | speaker
                 types |= QUESTION_TYPES["who"]  # "Who said ...?"
                 types |= QUESTION_TYPES["where"] if entry.where else 0  # "Where did Kanye say ...?"
                 types |= QUESTION_TYPES["when"] if entry.when else 0
                 # Its setting with and without the year, so that neither question lacks a word.
-                setting = speaker | tokens_of(words(normalize(entry.where or "", None)))
+                setting = speaker | there
                 docs.append((QUOTE_SETTING, setting))
                 if entry.when:
-                    docs.append((QUOTE_SETTING, setting | tokens_of(words(normalize(entry.when, None)))))
+                    docs.append((QUOTE_SETTING, setting | then))
                 # What anyone asking for a quote of theirs says: "Travis Kelce quote about Taylor".
                 docs.append((QUOTE_SETTING, speaker | {person_token(p) for p in entry.about}))
                 # Its own words apart, which a question may repeat to ask for it.
-                docs.append((QUOTE_WORDS, tokens_of(words(normalize(entry.text, None)))))
+                docs.append((QUOTE_WORDS, said))
             docs.append((TEXT_DOC, tokens))
             builder.add(entry.id, [person_token(p) for p in subjects], docs, types)
         self.analyzer.learn(vocabulary)
@@ -286,11 +296,14 @@ class Engine:
         names = {t for w in words_of_names for t in tokens_of([w]) if not t.startswith("@")}
         return builder.build(vocabulary, self.analyzer.known_stems, light, names)
 
-    def _names_someone(self, fact: Fact) -> bool:
-        """Whether a fact's answer names someone besides its subjects: a person the knowledge
-        knows, or a name that follows "with", "by" or "against" ("with the Patriots")."""
-        named = {p for group in self.analyzer.people_in(fact.answer, fuzzy=False) for p in group}
-        return bool(named - set(fact.about)) or bool(_PARTNER.search(fact.answer))
+    @staticmethod
+    def _names_someone(fact: Fact, tokens: set[str]) -> bool:
+        """Whether a fact's answer (its ``tokens``) names someone besides its subjects: a person the
+        knowledge knows, or a name that follows "with", "by" or "against" ("with the Patriots")."""
+        subjects = {person_token(p) for p in fact.about}
+        return any(t.startswith("@") and t not in subjects for t in tokens) or bool(
+            _PARTNER.search(fact.answer)
+        )
 
     def quote_question(self, quote: Quote) -> str:
         """A question that finds this quote, for suggestions of quotes with no phrasings."""
