@@ -18,7 +18,7 @@ FLOORS: dict[str, tuple[int, int, int]] = {
     "kim-kanye": (24, 0, 0),
     "brady-bundchen": (31, 0, 0),
     "cyrus-hemsworth": (33, 0, 0),
-    "harry-styles": (25, 0, 1),
+    "harry-styles": (26, 0, 1),
     "michael-phelps": (27, 0, 1),
     "reynolds-lively": (32, 0, 0),
     "swift-kelce": (32, 0, 1),
