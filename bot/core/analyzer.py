@@ -168,11 +168,9 @@ class Analyzer:
         lex = lexicon()
         self._synonyms, self.related = fold_table(lex, kb.synonyms)
         #: The group tokens of the acts whose doer matters (`Lexicon.actions`).
-        self.actions = frozenset(
-            self._synonyms[k] for k in map(phrase_key, lex.actions) if k in self._synonyms
-        )
+        self.actions = self._groups_of(lex.actions)
         #: The group tokens that weigh little (`Lexicon.light`).
-        self.light = frozenset(filter(None, map(self.token_of, lex.light)))
+        self.light = self._groups_of(lex.light)
         #: Each token's opposites (`Lexicon.opposites`): "after" of "before".
         self.opposites: dict[str, frozenset[str]] = {}
         for a, b in lex.opposites:
@@ -181,9 +179,7 @@ class Analyzer:
                 self.opposites[ta] = self.opposites.get(ta, frozenset()) | {tb}
                 self.opposites[tb] = self.opposites.get(tb, frozenset()) | {ta}
         #: The group tokens of the relations two people share (`Lexicon.relations`).
-        self.relations = frozenset(
-            self._synonyms[k] for k in map(phrase_key, lex.relations) if k in self._synonyms
-        )
+        self.relations = self._groups_of(lex.relations)
         # The lengths of the phrases each word starts, longest first (a phrase is tried whole).
         lengths: dict[str, set[int]] = {}
         for key in self._synonyms:
@@ -479,6 +475,10 @@ class Analyzer:
         return frozenset(out)
 
     # -- words --------------------------------------------------------------
+
+    def _groups_of(self, phrases: Iterable[str]) -> frozenset[str]:
+        """The group tokens these phrases of the lexicon fold into."""
+        return frozenset(self._synonyms[k] for k in map(phrase_key, phrases) if k in self._synonyms)
 
     def token_of(self, phrase: str) -> str:
         """The match token a phrase of the lexicon folds into ("" for filler)."""
