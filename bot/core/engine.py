@@ -141,6 +141,7 @@ class _Query:
     """One analysed question, as the scorer needs it."""
 
     weights: dict[int | None, tuple[float, float]]  # token id (None: all unknown words) -> (weight, credit)
+    read: dict[str, tuple[float, float, str]]  # each token -> (weight, credit, note), as `explain` shows
     known: list[tuple[int, float, float]]  # (token id, weight, credit) of the tokens the knowledge holds
     persons: frozenset[int]  # the person tokens among them
     person_weight: float  # their weight
@@ -252,14 +253,14 @@ class Engine:
                 docs.append((i, tokens_of(ws)))
                 types |= question_type_of(ws) | amount_of(ws)
             if isinstance(entry, Fact):
-                # An answer that gives a time or a place answers when or where, asked or not.
+                # An answer that gives a time, a place, a number or a length of time answers when,
+                # where, how many or how long, asked or not.
                 types |= QUESTION_TYPES["when"] if entry.date or _TIME.search(entry.answer) else 0
                 types |= QUESTION_TYPES["where"] if _PLACE.search(entry.answer) else 0
                 low = entry.answer.lower()
                 types |= COUNT if _COUNT.search(low) else 0
                 if any(unit in low for unit in _DURATIONS) and _LENGTH.search(low):
                     types |= LENGTH
-            if isinstance(entry, Fact):
                 ws = words(normalize(entry.answer, None))
                 vocabulary.update(ws)
                 tokens = tokens_of(ws)
@@ -695,9 +696,11 @@ class Engine:
         related = self.analyzer.related
         kin: dict[int, frozenset[int]] = {}
         plain_unknown = {stem(w) for w in an.unknown} if not an.unknown_names else set()
+        read: dict[str, tuple[float, float, str]] = {}  # token -> its weight, credit and why, for explain
         for token, credit in an.tokens.items():
             tid = ix.token_id(token)
             scale = CONTEXT if token in an.context else 1.0
+            note = "context" if token in an.context else ""
             if tid is None:
                 # A word the knowledge never uses may have kin it does use ("girlfriend" of a
                 # fiancée): that kin stands in for it, with less credit.
@@ -705,12 +708,16 @@ class Engine:
                 if stand_ins:
                     tid = max(stand_ins, key=lambda t: ix.idf[t])
                     credit *= RELATED
+                    note = f"stands in: {ix.tokens[tid]}"
             if tid is None:
                 unheld.append(token)
                 light = LIGHT if token in self.analyzer.light else 1.0
                 plain = UNKNOWN_PLAIN if token in plain_unknown else 1.0
                 unknown += ix.unknown_idf * scale * light * plain
-            elif tid not in weights or weights[tid][1] < credit:
+                read[token] = (ix.unknown_idf * scale * light * plain, credit, "not in the knowledge")
+                continue
+            read[token] = (ix.idf[tid] * scale, credit, note)
+            if tid not in weights or weights[tid][1] < credit:
                 weights[tid] = (ix.idf[tid] * scale, credit)
                 held = {t for t in map(ix.token_id, related.get(token, ())) if t is not None}
                 if held:
@@ -733,6 +740,7 @@ class Engine:
         persons = frozenset(t for t, _, _ in known if ix.tokens[t].startswith("@"))
         query = _Query(
             weights=weights,
+            read=read,
             known=known,
             persons=persons,
             person_weight=sum(w for t, w, _ in known if t in persons),
@@ -864,25 +872,10 @@ class Engine:
         """How a question is read and scored: its people, words and weights, the top candidates
         with the rules that fired (vetoed ones too), and the answer (`celebbot ask --explain`)."""
         top, an, query = self._match(question, limit, explain=True)
-        ix = self.index
-        words: list[WordWeight] = []
-        plain_unknown = {stem(w) for w in an.unknown} if not an.unknown_names else set()
-        if query is not None:
-            for token, credit in an.tokens.items():
-                tid = ix.token_id(token)
-                if tid is not None and tid in query.weights:
-                    weight = query.weights[tid][0]
-                    note = "context" if token in an.context else ""
-                else:
-                    plain = UNKNOWN_PLAIN if token in plain_unknown else 1.0
-                    light = LIGHT if token in self.analyzer.light else 1.0
-                    weight = ix.unknown_idf * (CONTEXT if token in an.context else 1.0) * plain * light
-                    stand_in = next(
-                        (t for t in self.analyzer.related.get(token, ()) if ix.token_id(t) in query.weights),
-                        None,
-                    )
-                    note = f"stands in: {stand_in}" if stand_in else "not in the knowledge"
-                words.append(WordWeight(token, round(weight, 3), round(credit, 3), note))
+        words = [
+            WordWeight(token, round(weight, 3), round(credit, 3), note)
+            for token, (weight, credit, note) in (query.read.items() if query else ())
+        ]
         people = [sorted(self.kb.people[p].name for p in group) for group in an.people]
         kinds = [name for name, bit in QUESTION_TYPES.items() if an.kind == bit][:1]
         rules = {r.name: r for r in RULES}
