@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core import Engine, load_knowledge
-from bot.core.engine import ANSWER_AT, CONTENT_AT, COVERAGE_AT
+from bot.core.engine import ANSWER_AT, COVERAGE_AT, Match, clears
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
@@ -47,23 +47,29 @@ class Outcome:
 
     question: str
     abstain: bool
-    score: float
-    coverage: float
-    content: float
+    match: Match | None  # the best match (None: nothing fits)
     ambiguous: bool
     right: bool  # the best match's answer holds an expected group (False for a trap)
     answer: str
-    entry_id: str | None
+
+    @property
+    def entry_id(self) -> str | None:
+        """The id of the best match's entry."""
+        return self.match.entry.id if self.match else None
+
+    @property
+    def score(self) -> float:
+        """The best match's score (0: none)."""
+        return self.match.score if self.match else 0.0
+
+    @property
+    def coverage(self) -> float:
+        """The best match's coverage (0: none)."""
+        return self.match.coverage if self.match else 0.0
 
     def answered(self, answer_at: float, coverage_at: float) -> bool:
         """Whether the engine answers at these thresholds."""
-        return (
-            self.entry_id is not None
-            and self.score >= answer_at
-            and self.coverage >= coverage_at
-            and self.content >= CONTENT_AT
-            and not self.ambiguous
-        )
+        return self.match is not None and clears(self.match, answer_at, coverage_at) and not self.ambiguous
 
 
 def discover(with_paraphrases: bool = False) -> list[QuestionSet]:
@@ -105,16 +111,12 @@ def run_set(qs: QuestionSet) -> list[Outcome]:
         abstain = bool(item.get("abstain"))
         top, ambiguous = engine.best(question)
         if top is None:
-            out.append(Outcome(question, abstain, 0.0, 0.0, 0.0, False, False, "", None))
+            out.append(Outcome(question, abstain, None, False, False, ""))
             continue
         answer = engine.answer_for(top.entry, question, top.score)
         text = answer.text or ""
         right = not abstain and bool(answer.citations) and _holds(text, item["expect"])
-        out.append(
-            Outcome(
-                question, abstain, top.score, top.coverage, top.content, ambiguous, right, text, top.entry.id
-            )
-        )
+        out.append(Outcome(question, abstain, top, ambiguous, right, text))
     return out
 
 

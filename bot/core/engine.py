@@ -53,7 +53,7 @@ from .text import (
     words,
 )
 
-__all__ = ["ANSWER_AT", "CONTENT_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Match"]
+__all__ = ["ANSWER_AT", "CONTENT_AT", "COVERAGE_AT", "SUGGEST_AT", "Engine", "Match", "clears"]
 
 #: Scores at or above this are answered (when coverage agrees).
 ANSWER_AT = 0.70
@@ -173,6 +173,12 @@ class _Query:
     actors: dict[str, frozenset[str]]  # act (group token) -> ids of who the question says did it
     partners: dict[str, frozenset[str]]  # relation (group token) -> ids of who it says took part
     opposites: dict[int, frozenset[int]]  # token id -> ids of its opposites the knowledge holds
+
+
+def clears(m: Match, answer_at: float = ANSWER_AT, coverage_at: float = COVERAGE_AT) -> bool:
+    """Whether a match's score and coverages are high enough to answer with it (`Engine.ask`; the
+    thresholds are parameters for `benchmarks.generality`, which chooses them)."""
+    return m.score >= answer_at and m.coverage >= coverage_at and m.content >= CONTENT_AT
 
 
 @dataclass(frozen=True, slots=True)
@@ -914,13 +920,7 @@ class Engine:
     def ask(self, question: str, *, exhaustive: bool = False) -> Answer:
         """Answer one question, or decline with up to three suggestions (``exhaustive``: see `matches`)."""
         top, an, _ = self._match(question, 4, exhaustive, useful=SUGGEST_AT)
-        if (
-            top
-            and top[0].score >= ANSWER_AT
-            and top[0].coverage >= COVERAGE_AT
-            and top[0].content >= CONTENT_AT
-            and not self._ambiguous(top, an)
-        ):
+        if top and clears(top[0]) and not self._ambiguous(top, an):
             return self.answer_for(top[0].entry, question, top[0].score)
         suggestions = tuple(m.label for m in top if m.score >= SUGGEST_AT)[:3]
         return Answer(
