@@ -200,8 +200,11 @@ def _other_number(c: Candidate) -> bool:
     )
 
 
-def _kind_missing(c: Candidate, kind: str) -> bool:
-    return c.query.kind == QUESTION_TYPES[kind] and not c.query.kind & c.engine.index.entry_types[c.e]
+def _lacks(c: Candidate, bit: int) -> bool:
+    """Whether the question asks for this kind of answer (a `QUESTION_TYPES` bit, `COUNT` or
+    `LENGTH`) and the entry's types say it gives none."""
+    q = c.query
+    return bool(bit) and bit in (q.kind, q.amount) and not c.engine.index.entry_types[c.e] & bit
 
 
 @_rule("no-person", 0.6, family="kind", asks=lambda q: q.kind == QUESTION_TYPES["who"])
@@ -211,19 +214,19 @@ def _no_person(c: Candidate) -> bool:
     "Who is Kim's divorce lawyer?" of "Has Kim hired a divorce attorney?". (An entry about
     someone the question does not name may name its answer: "Who wants a divorce?")
     """
-    return _kind_missing(c, "who") and c.subjects <= c.query.named
+    return _lacks(c, QUESTION_TYPES["who"]) and c.subjects <= c.query.named
 
 
 @_rule("no-place", 0.6, family="kind", asks=lambda q: q.kind == QUESTION_TYPES["where"])
 def _no_place(c: Candidate) -> bool:
     """A where-question of an entry that gives no place ("Where did they marry?" of how long)."""
-    return _kind_missing(c, "where")
+    return _lacks(c, QUESTION_TYPES["where"])
 
 
 @_rule("no-reason", 0.6, family="kind", asks=lambda q: q.kind == QUESTION_TYPES["why"])
 def _no_reason(c: Candidate) -> bool:
     """A why-question of an entry that gives no reason (none of its phrasings asks why)."""
-    return _kind_missing(c, "why")
+    return _lacks(c, QUESTION_TYPES["why"])
 
 
 @_rule("no-time", 0.6, family="kind", asks=lambda q: q.kind == QUESTION_TYPES["when"])
@@ -232,7 +235,7 @@ def _no_time(c: Candidate) -> bool:
 
     "When did Kim found KKW Beauty?" is not answered by who the mogul behind it is.
     """
-    return _kind_missing(c, "when")
+    return _lacks(c, QUESTION_TYPES["when"])
 
 
 @_rule("no-number", 0.6, family="kind", asks=lambda q: q.amount == COUNT)
@@ -242,20 +245,19 @@ def _no_number(c: Candidate) -> bool:
     "How many goals did he score for Spurs?" is not answered by a sentence that merely mentions
     his goals.
     """
-    return c.query.amount == COUNT and not c.engine.index.entry_types[c.e] & COUNT
+    return _lacks(c, COUNT)
 
 
 @_rule("no-duration", 0.6, family="kind", asks=lambda q: q.amount == LENGTH)
 def _no_duration(c: Candidate) -> bool:
     """A how-long question of an entry that gives no length of time ("How long were they friends?")."""
-    return c.query.amount == LENGTH and not c.engine.index.entry_types[c.e] & LENGTH
+    return _lacks(c, LENGTH)
 
 
 @_rule("other-kind", 0.85, family="kind", asks=lambda q: bool(q.kind))
 def _other_kind(c: Candidate) -> bool:
     """A how- or who-question of an entry none of whose texts answers that kind of question."""
-    q = c.query
-    return bool(q.kind) and not q.kind & c.engine.index.entry_types[c.e]
+    return _lacks(c, c.query.kind)
 
 
 @_rule("opposite-question", 0.6, asks=lambda q: bool(q.opposites))
